@@ -1,0 +1,62 @@
+"""Writes for firms, members and API tokens."""
+
+import secrets
+
+from django.db import transaction
+from django.utils import timezone
+
+from common.exceptions import ApplicationError
+
+from .models import ApiToken, Firm, Membership, User
+from .resolution import token_hash
+
+TOKEN_PREFIX = "ft_"
+
+
+class TokenNotRevocable(ApplicationError):
+    status_code = 404
+    error_type = "not_found"
+
+
+@transaction.atomic
+def firm_create(*, name: str, plan: str = Firm.Plan.ESSENTIALS,
+                region: str = Firm.Region.NORTH_AMERICA,
+                time_zone: str = "America/New_York") -> Firm:
+    return Firm.objects.create(name=name, plan=plan, region=region, time_zone=time_zone)
+
+
+@transaction.atomic
+def member_create(*, firm: Firm, email: str, password: str, role: str = Membership.Role.STAFF,
+                  first_name: str = "", last_name: str = "") -> Membership:
+    """A new user who belongs to `firm` with `role`."""
+    user = User.objects.create_user(email, password, first_name=first_name, last_name=last_name)
+    return Membership.objects.create(firm=firm, user=user, role=role)
+
+
+@transaction.atomic
+def api_token_create(*, firm: Firm, user: User, name: str,
+                     scope: str = ApiToken.Scope.READ_WRITE) -> tuple[ApiToken, str]:
+    """A new token for `user`; returns the row and the token itself, which is never stored."""
+    if not Membership.objects.for_firm(firm).filter(user=user).exists():
+        raise ApplicationError("That user is not a member of this firm.")
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        firm=firm, user=user, name=name.strip() or "API token", scope=scope,
+        prefix=raw[:10], key_hash=token_hash(raw),
+    )
+    return token, raw
+
+
+@transaction.atomic
+def api_token_revoke(*, firm: Firm, actor: Membership, token_uuid: str) -> ApiToken:
+    """Revoke a token: members their own, admins any of the firm's. Idempotent."""
+    tokens = ApiToken.objects.for_firm(firm)
+    if not actor.is_admin:
+        tokens = tokens.filter(user_id=actor.user_id)
+    token = tokens.filter(uuid=token_uuid).first()
+    if token is None:
+        raise TokenNotRevocable("No such API token.")
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at", "updated_at"])
+    return token

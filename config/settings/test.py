@@ -1,0 +1,27 @@
+"""Settings for the test suite.
+
+Real PostgreSQL and Redis (and a real Celery worker) when DATABASE_URL / REDIS_URL are set,
+as in CI; SQLite and in-process tasks when they are not. Nothing here is a secret.
+"""
+
+import tempfile
+
+from .base import *  # noqa: F403
+
+DEBUG = False
+SECRET_KEY = "test-only-secret-key-not-for-production-use-0123456789"
+FIELD_ENCRYPTION_KEYS = ["hUGEpGx1C2Hd1b7iVUiHeWcyQOHQrAO8tO1KNhWmfQ4="]
+ALLOWED_HOSTS = ["*"]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+MEDIA_ROOT = tempfile.mkdtemp(prefix="firm-texting-test-media-")
+STORAGES["staticfiles"] = {  # noqa: F405
+    "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+}
+
+PROVIDER_API_URL = PROVIDER_API_URL or "http://127.0.0.1:8025"  # noqa: F405
+PROVIDER_ACCOUNT_ID = PROVIDER_ACCOUNT_ID or "9900000"  # noqa: F405
+PROVIDER_USERNAME = PROVIDER_USERNAME or "sandbox"  # noqa: F405
+PROVIDER_PASSWORD = PROVIDER_PASSWORD or "sandbox-password"  # noqa: F405
+WEBHOOK_USERNAME = WEBHOOK_USERNAME or "provider"  # noqa: F405
+WEBHOOK_PASSWORD = WEBHOOK_PASSWORD or "webhook-password"  # noqa: F405

@@ -1,0 +1,22 @@
+from django.urls import include, path
+from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
+
+api_v1 = [
+    path("", include("contacts.api.urls")),
+    path("", include("matters.api.urls")),
+]
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="texting:communications"), name="home"),
+    path("accounts/", include("accounts.urls")),
+    path("settings/", include("accounts.settings_urls")),
+    path("communications/", include("texting.urls")),
+    path("contacts/", include("contacts.urls")),
+    path("matters/", include("matters.urls")),
+    path("calendar/", include("calendar_events.urls")),
+    path("billing/", include("billing.urls")),
+    path("api/v1/", include((api_v1, "api"), namespace="api")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-docs"),
+]

@@ -1,0 +1,89 @@
+"""Fixtures every test module can use: two firms, their members, clients and scopes.
+
+Every test that touches firm data has a second firm around, so a missing firm filter shows
+up as a leak instead of passing unnoticed (RELIABILITY.md section 4.2).
+"""
+
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+
+import pytest
+from django.test import Client
+from django_scopes import scope, scopes_disabled
+from rest_framework.test import APIClient
+
+from accounts.models import ApiToken, Firm, Membership, User
+from accounts.services import api_token_create
+from accounts.tests.factories import FirmFactory, MembershipFactory
+
+
+@pytest.fixture
+def firm(db: None) -> Firm:
+    return FirmFactory(name="Garcia & Associates")
+
+
+@pytest.fixture
+def other_firm(db: None) -> Firm:
+    return FirmFactory(name="Other Firm LLP")
+
+
+@pytest.fixture
+def admin(firm: Firm) -> User:
+    """An admin of `firm`."""
+    return MembershipFactory(firm=firm, role=Membership.Role.ADMIN).user
+
+
+@pytest.fixture
+def member(firm: Firm) -> User:
+    """A staff member of `firm`."""
+    return MembershipFactory(firm=firm, role=Membership.Role.STAFF).user
+
+
+@pytest.fixture
+def outsider(other_firm: Firm) -> User:
+    """An admin of `other_firm`: allowed everything there, nothing in `firm`."""
+    return MembershipFactory(firm=other_firm, role=Membership.Role.ADMIN).user
+
+
+@pytest.fixture
+def client_for(db: None) -> Callable[[User], Client]:
+    """A browser-like client signed in as the given user."""
+
+    def make(user: User) -> Client:
+        client = Client()
+        client.force_login(user)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def api_client_for(db: None) -> Callable[..., APIClient]:
+    """An API client authenticating as the user with a new bearer token."""
+
+    def make(user: User, scope: str = ApiToken.Scope.READ_WRITE) -> APIClient:
+        with scopes_disabled():
+            membership = Membership.objects.select_related("firm").get(user=user)
+            _, raw = api_token_create(firm=membership.firm, user=user, name="test", scope=scope)
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+        return client
+
+    return make
+
+
+@pytest.fixture
+def firm_scope(firm: Firm) -> Callable[[], AbstractContextManager[None]]:
+    """`with firm_scope():` runs direct service calls and ORM asserts as `firm` would."""
+
+    def enter() -> AbstractContextManager[None]:
+        return scope(firm=firm.id)
+
+    return enter
+
+
+@pytest.fixture
+def unscoped() -> Iterator[None]:
+    """For assertions that look across firms on purpose (counting every firm's rows)."""
+    with scopes_disabled():
+        yield

@@ -1,0 +1,9 @@
+from django.http import HttpRequest, HttpResponse
+
+from accounts.decorators import firm_member_required
+from common.views import render_coming_soon
+
+
+@firm_member_required
+def matter_list(request: HttpRequest) -> HttpResponse:
+    return render_coming_soon(request, title="Matters", heading="Matters", explanation="")
