@@ -87,3 +87,20 @@ def unscoped() -> Iterator[None]:
     """For assertions that look across firms on purpose (counting every firm's rows)."""
     with scopes_disabled():
         yield
+
+
+@pytest.fixture
+def real_worker(transactional_db: None) -> Iterator[object]:
+    """A Celery worker process when REDIS_URL is set (CI); in-process tasks otherwise.
+
+    Needs transactional_db: the worker is another connection and sees committed rows only.
+    """
+    from django.conf import settings as django_settings
+
+    if not django_settings.REDIS_URL:
+        yield None
+        return
+    from common.testing.worker import running_worker
+
+    with running_worker() as process:
+        yield process

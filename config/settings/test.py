@@ -25,3 +25,7 @@ PROVIDER_USERNAME = PROVIDER_USERNAME or "sandbox"  # noqa: F405
 PROVIDER_PASSWORD = PROVIDER_PASSWORD or "sandbox-password"  # noqa: F405
 WEBHOOK_USERNAME = WEBHOOK_USERNAME or "provider"  # noqa: F405
 WEBHOOK_PASSWORD = WEBHOOK_PASSWORD or "webhook-password"  # noqa: F405
+
+# Serve static files from the app folders without collectstatic.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

@@ -1,0 +1,51 @@
+"""Browser tests: Debian's Chromium driven by Playwright against Django's live server.
+
+Run with `pytest -m browser` (make test does). Never downloads a browser.
+"""
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page
+
+from accounts.models import User
+from accounts.tests.factories import PASSWORD
+
+# Playwright's sync API runs an event loop in this thread; Django's ORM calls from test
+# code are still synchronous and safe here.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/browser/" in str(item.fspath):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"],
+    }
+
+
+@pytest.fixture
+def sign_in(live_server: Any, page: Page) -> Callable[[User], Page]:
+    """Sign `user` in through the real sign-in form; returns the page on Communications."""
+
+    def go(user: User) -> Page:
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.get_by_label("Email").fill(user.email)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url("**/communications/")
+        return page
+
+    return go
