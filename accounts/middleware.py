@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django_scopes import scope
 
+from .models import Membership
 from .resolution import api_token_resolve, membership_for_user
 
 BEARER_PREFIX = "bearer "
@@ -30,17 +31,16 @@ class FirmMiddleware:
         request.api_token = None  # type: ignore[attr-defined]
         request.api_token_rejected = False  # type: ignore[attr-defined]
 
+        membership: Membership | None = None
         authorization = request.headers.get("Authorization", "")
         if authorization.lower().startswith(BEARER_PREFIX):
-            resolved = api_token_resolve(authorization[len(BEARER_PREFIX):].strip())
+            resolved = api_token_resolve(authorization[len(BEARER_PREFIX) :].strip())
             if resolved is None:
                 request.api_token_rejected = True  # type: ignore[attr-defined]
                 return self.get_response(request)
             request.api_token, membership = resolved  # type: ignore[attr-defined]
         elif request.user.is_authenticated:
             membership = membership_for_user(request.user)  # type: ignore[arg-type]
-        else:
-            membership = None
 
         if membership is None:
             return self.get_response(request)

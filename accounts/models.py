@@ -6,6 +6,7 @@ The firm is resolved from the membership once per request (accounts.middleware).
 
 import uuid
 import zoneinfo
+from typing import ClassVar
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
@@ -38,8 +39,9 @@ class Firm(TimestampedModel):
     name = models.CharField(max_length=200)
     plan = models.CharField(max_length=20, choices=Plan.choices, default=Plan.ESSENTIALS)
     region = models.CharField(max_length=20, choices=Region.choices, default=Region.NORTH_AMERICA)
-    time_zone = models.CharField(max_length=64, choices=TIME_ZONE_CHOICES,
-                                 default="America/New_York")
+    time_zone = models.CharField(
+        max_length=64, choices=TIME_ZONE_CHOICES, default="America/New_York"
+    )
     # The one toll-free number the firm texts from (S2); null until texting is set up.
     toll_free_number_e164 = models.CharField(max_length=16, null=True, blank=True, unique=True)
 
@@ -58,8 +60,7 @@ class UserManager(BaseUserManager["User"]):
         user.save(using=self._db)
         return user
 
-    def create_superuser(self, email: str, password: str | None = None,
-                         **extra: object) -> "User":
+    def create_superuser(self, email: str, password: str | None = None, **extra: object) -> "User":
         extra.setdefault("is_staff", True)
         extra.setdefault("is_superuser", True)
         return self.create_user(email, password, **extra)
@@ -68,14 +69,14 @@ class UserManager(BaseUserManager["User"]):
 class User(AbstractUser):
     """A person who signs in with their email address."""
 
-    username = None  # type: ignore[assignment]
+    username = None  # type: ignore[assignment,misc]
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     email = models.EmailField("email address", unique=True)
 
     USERNAME_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
 
-    objects = UserManager()  # type: ignore[misc]
+    objects = UserManager()  # type: ignore[misc,assignment]
 
     def __str__(self) -> str:
         return self.get_full_name() or self.email

@@ -16,11 +16,14 @@ class IsFirmMember(BasePermission):
     def has_permission(self, request: Request, view: Any) -> bool:
         if getattr(request._request, "firm", None) is None or not request.user.is_authenticated:
             return False
-        if request.user.pk != request._request.membership.user_id:
+        membership = request._request.membership  # type: ignore[attr-defined]
+        if request.user.pk != membership.user_id:
             return False
         token = request.auth if isinstance(request.auth, ApiToken) else None
         if token is not None and request.method not in SAFE_METHODS and not token.allows_writes:
-            self.message = "This API token is read-only; create a read and write token to change data."
+            self.message = (
+                "This API token is read-only; create a read and write token to change data."
+            )
             return False
         return True
 
@@ -31,7 +34,7 @@ class IsFirmAdmin(IsFirmMember):
     def has_permission(self, request: Request, view: Any) -> bool:
         if not super().has_permission(request, view):
             return False
-        if not request._request.membership.is_admin:
+        if not request._request.membership.is_admin:  # type: ignore[attr-defined]
             self.message = "Only the firm's admins can do this."
             return False
         return True

@@ -35,8 +35,10 @@ def texting_availability(*, firm: Firm) -> TextingAvailability:
 
 
 def member_list(*, firm: Firm) -> QuerySet[Membership]:
-    return Membership.objects.for_firm(firm).select_related("user").order_by(
-        "user__last_name", "user__first_name", "user__email"
+    return (
+        Membership.objects.for_firm(firm)
+        .select_related("user")
+        .order_by("user__last_name", "user__first_name", "user__email")
     )
 
 

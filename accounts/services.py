@@ -19,30 +19,46 @@ class TokenNotRevocable(ApplicationError):
 
 
 @transaction.atomic
-def firm_create(*, name: str, plan: str = Firm.Plan.ESSENTIALS,
-                region: str = Firm.Region.NORTH_AMERICA,
-                time_zone: str = "America/New_York") -> Firm:
+def firm_create(
+    *,
+    name: str,
+    plan: str = Firm.Plan.ESSENTIALS,
+    region: str = Firm.Region.NORTH_AMERICA,
+    time_zone: str = "America/New_York",
+) -> Firm:
     return Firm.objects.create(name=name, plan=plan, region=region, time_zone=time_zone)
 
 
 @transaction.atomic
-def member_create(*, firm: Firm, email: str, password: str, role: str = Membership.Role.STAFF,
-                  first_name: str = "", last_name: str = "") -> Membership:
+def member_create(
+    *,
+    firm: Firm,
+    email: str,
+    password: str,
+    role: str = Membership.Role.STAFF,
+    first_name: str = "",
+    last_name: str = "",
+) -> Membership:
     """A new user who belongs to `firm` with `role`."""
     user = User.objects.create_user(email, password, first_name=first_name, last_name=last_name)
     return Membership.objects.create(firm=firm, user=user, role=role)
 
 
 @transaction.atomic
-def api_token_create(*, firm: Firm, user: User, name: str,
-                     scope: str = ApiToken.Scope.READ_WRITE) -> tuple[ApiToken, str]:
+def api_token_create(
+    *, firm: Firm, user: User, name: str, scope: str = ApiToken.Scope.READ_WRITE
+) -> tuple[ApiToken, str]:
     """A new token for `user`; returns the row and the token itself, which is never stored."""
     if not Membership.objects.for_firm(firm).filter(user=user).exists():
         raise ApplicationError("That user is not a member of this firm.")
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
-        firm=firm, user=user, name=name.strip() or "API token", scope=scope,
-        prefix=raw[:10], key_hash=token_hash(raw),
+        firm=firm,
+        user=user,
+        name=name.strip() or "API token",
+        scope=scope,
+        prefix=raw[:10],
+        key_hash=token_hash(raw),
     )
     return token, raw
 

@@ -15,11 +15,14 @@ def main() -> int:
             import psycopg
 
             psycopg.connect(
-                host=config.get("HOST") or None, port=config.get("PORT") or None,
-                user=config.get("USER") or None, password=config.get("PASSWORD") or None,
-                dbname="postgres", connect_timeout=5,
+                host=config.get("HOST") or None,
+                port=config.get("PORT") or None,
+                user=config.get("USER") or None,
+                password=config.get("PASSWORD") or None,
+                dbname="postgres",
+                connect_timeout=5,
             ).close()
-        except Exception as error:  # noqa: BLE001 - any failure means "not reachable"
+        except Exception as error:
             problems.append(f"PostgreSQL at DATABASE_URL is not reachable: {error}")
     redis_url = os.environ.get("REDIS_URL", "")
     if redis_url:
@@ -27,7 +30,7 @@ def main() -> int:
             import redis
 
             redis.Redis.from_url(redis_url, socket_connect_timeout=5).ping()
-        except Exception as error:  # noqa: BLE001
+        except Exception as error:
             problems.append(f"Redis at REDIS_URL is not reachable: {error}")
     for problem in problems:
         print(problem, file=sys.stderr)

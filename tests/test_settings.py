@@ -26,11 +26,19 @@ COMPLETE_ENV = {
 
 def boot_production(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     """Import the production settings in a fresh interpreter with only `env` set."""
-    clean = {"PATH": os.environ.get("PATH", ""), "DJANGO_SETTINGS_MODULE":
-             "config.settings.production", **env}
+    clean = {
+        "PATH": os.environ.get("PATH", ""),
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
+        **env,
+    }
     return subprocess.run(
         [sys.executable, "-c", "import django; django.setup(); print('started')"],
-        cwd=ROOT, env=clean, capture_output=True, text=True, timeout=60, check=False,
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
 
 

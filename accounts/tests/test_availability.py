@@ -21,9 +21,7 @@ def test_easystart_plan_has_no_texting_and_says_why(db: None) -> None:
 
 @pytest.mark.parametrize("region", [Firm.Region.EU, Firm.Region.AUSTRALIA])
 def test_regions_outside_north_america_have_no_texting(db: None, region: str) -> None:
-    availability = texting_availability(
-        firm=FirmFactory(region=region, plan=Firm.Plan.COMPLETE)
-    )
+    availability = texting_availability(firm=FirmFactory(region=region, plan=Firm.Plan.COMPLETE))
     assert not availability.available
     assert "North America" in availability.reason
 

@@ -9,8 +9,14 @@ from accounts.resolution import api_token_resolve
 
 def test_create_api_token_prints_a_working_token(member, unscoped) -> None:
     out = io.StringIO()
-    call_command("create_api_token", "--email", member.email.upper(), "--read-only",
-                 stdout=out, stderr=io.StringIO())
+    call_command(
+        "create_api_token",
+        "--email",
+        member.email.upper(),
+        "--read-only",
+        stdout=out,
+        stderr=io.StringIO(),
+    )
     token, membership = api_token_resolve(out.getvalue().strip())
     assert membership.user == member
     assert token.scope == ApiToken.Scope.READ

@@ -6,8 +6,9 @@ from accounts.tests.factories import PASSWORD, ApiTokenFactory
 
 
 def test_sign_in_with_email_and_password_opens_communications(client, member) -> None:
-    response = client.post("/accounts/login/", {"username": member.email, "password": PASSWORD},
-                           follow=True)
+    response = client.post(
+        "/accounts/login/", {"username": member.email, "password": PASSWORD}, follow=True
+    )
     assert response.redirect_chain[-1][0] == "/communications/"
     assert "Communications" in response.content.decode()
 
@@ -52,8 +53,7 @@ def test_token_form_rejects_a_missing_name(client_for, member, unscoped) -> None
     assert ApiToken.objects.count() == 0
 
 
-def test_staff_revokes_own_token_but_not_a_colleagues(client_for, member, admin,
-                                                      unscoped) -> None:
+def test_staff_revokes_own_token_but_not_a_colleagues(client_for, member, admin, unscoped) -> None:
     own = ApiTokenFactory(user=member)
     colleagues = ApiTokenFactory(user=admin)
     client = client_for(member)
@@ -66,8 +66,7 @@ def test_staff_revokes_own_token_but_not_a_colleagues(client_for, member, admin,
     assert colleagues.revoked_at is None
 
 
-def test_admin_sees_and_revokes_any_token_of_the_firm(client_for, member, admin,
-                                                      unscoped) -> None:
+def test_admin_sees_and_revokes_any_token_of_the_firm(client_for, member, admin, unscoped) -> None:
     token = ApiTokenFactory(user=member, name="Staff sync")
     client = client_for(admin)
     assert "Staff sync" in client.get("/settings/api-tokens/").content.decode()
@@ -76,8 +75,7 @@ def test_admin_sees_and_revokes_any_token_of_the_firm(client_for, member, admin,
     assert token.revoked_at is not None
 
 
-def test_admin_cannot_revoke_another_firms_token(client_for, admin, outsider,
-                                                 unscoped) -> None:
+def test_admin_cannot_revoke_another_firms_token(client_for, admin, outsider, unscoped) -> None:
     foreign = ApiTokenFactory(user=outsider)
     client_for(admin).post(f"/settings/api-tokens/{foreign.uuid}/revoke/")
     foreign.refresh_from_db()

@@ -68,8 +68,11 @@ def envelope_exception_handler(exc: Exception, context: dict[str, Any]) -> Respo
         fields = {}
         detail = getattr(exc, "detail", "")
         message = str(detail) if detail else "Request failed."
-    body = {"type": _TYPES.get(code, "error" if code >= 500 else "invalid_request"),
-            "message": message, "fields": fields}
+    body = {
+        "type": _TYPES.get(code, "error" if code >= 500 else "invalid_request"),
+        "message": message,
+        "fields": fields,
+    }
     response.data = {"error": body}
     if code == status.HTTP_401_UNAUTHORIZED and "WWW-Authenticate" not in response:
         response["WWW-Authenticate"] = "Bearer"

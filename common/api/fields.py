@@ -20,11 +20,12 @@ class FirmScopedRelatedField(serializers.RelatedField):  # type: ignore[type-arg
 
     default_error_messages = {
         "does_not_exist": "No {model} with id {value} was found.",
-        "invalid": "Give an id, as \"<uuid>\" or {{\"id\": \"<uuid>\"}}.",
+        "invalid": 'Give an id, as "<uuid>" or {{"id": "<uuid>"}}.',
     }
 
-    def __init__(self, *, model_queryset: Callable[[Firm], QuerySet[Any]], model_name: str,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self, *, model_queryset: Callable[[Firm], QuerySet[Any]], model_name: str, **kwargs: Any
+    ) -> None:
         self.model_queryset = model_queryset
         self.model_name = model_name
         kwargs.setdefault("queryset", None)
@@ -46,5 +47,5 @@ class FirmScopedRelatedField(serializers.RelatedField):  # type: ignore[type-arg
             self.fail("does_not_exist", model=self.model_name, value=data)
         raise AssertionError("unreachable")
 
-    def to_representation(self, value: Model) -> Any:
-        return {"id": str(value.uuid)}  # type: ignore[attr-defined]
+    def to_representation(self, value: Any) -> Any:
+        return {"id": str(value.uuid)}

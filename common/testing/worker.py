@@ -41,9 +41,21 @@ def running_worker(*, timeout: float = 60.0) -> Iterator[subprocess.Popen[bytes]
     env["DJANGO_SETTINGS_MODULE"] = "config.settings.test"
     env["DATABASE_URL"] = _database_url_for_worker()
     hostname = f"test-worker-{os.getpid()}@%h"
-    command = [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo",
-               "--loglevel=WARNING", "--without-gossip", "--without-mingle", "-n", hostname]
-    process = subprocess.Popen(command, cwd=ROOT, env=env)
+    command = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "config",
+        "worker",
+        "--pool=solo",
+        "--loglevel=WARNING",
+        "--without-gossip",
+        "--without-mingle",
+        "-n",
+        hostname,
+    ]
+    process = subprocess.Popen(command, cwd=ROOT, env=env)  # noqa: S603 - our own argv
     try:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -11,23 +11,21 @@ from .base import *  # noqa: F403
 from .base import VAR_DIR, env
 
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
-SECRET_KEY = SECRET_KEY or dev_secret(VAR_DIR, "DJANGO_SECRET_KEY")  # noqa: F405
-FIELD_ENCRYPTION_KEYS = FIELD_ENCRYPTION_KEYS or [dev_fernet_key(VAR_DIR)]  # noqa: F405
+SECRET_KEY = SECRET_KEY or dev_secret(VAR_DIR, "DJANGO_SECRET_KEY")
+FIELD_ENCRYPTION_KEYS = FIELD_ENCRYPTION_KEYS or [dev_fernet_key(VAR_DIR)]
 ALLOWED_HOSTS = ["*"]
 
 SANDBOX_PORT = env.int("PROVIDER_SANDBOX_PORT", default=8025)
-PROVIDER_API_URL = PROVIDER_API_URL or f"http://127.0.0.1:{SANDBOX_PORT}"  # noqa: F405
-PROVIDER_ACCOUNT_ID = PROVIDER_ACCOUNT_ID or "9900000"  # noqa: F405
-PROVIDER_APPLICATION_ID = PROVIDER_APPLICATION_ID or "sandbox-application"  # noqa: F405
-PROVIDER_USERNAME = PROVIDER_USERNAME or "sandbox"  # noqa: F405
-PROVIDER_PASSWORD = PROVIDER_PASSWORD or dev_secret(VAR_DIR, "PROVIDER_PASSWORD")  # noqa: F405
-WEBHOOK_USERNAME = WEBHOOK_USERNAME or "provider"  # noqa: F405
-WEBHOOK_PASSWORD = WEBHOOK_PASSWORD or dev_secret(VAR_DIR, "WEBHOOK_PASSWORD")  # noqa: F405
+PROVIDER_API_URL = PROVIDER_API_URL or f"http://127.0.0.1:{SANDBOX_PORT}"
+PROVIDER_ACCOUNT_ID = PROVIDER_ACCOUNT_ID or "9900000"
+PROVIDER_APPLICATION_ID = PROVIDER_APPLICATION_ID or "sandbox-application"
+PROVIDER_USERNAME = PROVIDER_USERNAME or "sandbox"
+PROVIDER_PASSWORD = PROVIDER_PASSWORD or dev_secret(VAR_DIR, "PROVIDER_PASSWORD")
+WEBHOOK_USERNAME = WEBHOOK_USERNAME or "provider"
+WEBHOOK_PASSWORD = WEBHOOK_PASSWORD or dev_secret(VAR_DIR, "WEBHOOK_PASSWORD")
 
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
-STORAGES["staticfiles"] = {  # noqa: F405
-    "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
-}
+STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
 
 # Serve static files from the app folders without collectstatic.
 WHITENOISE_USE_FINDERS = True

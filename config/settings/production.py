@@ -25,25 +25,22 @@ def _file_or_env(name: str) -> str:
 
 SECRET_KEY = _file_or_env("DJANGO_SECRET_KEY")
 FIELD_ENCRYPTION_KEYS = [k for k in _file_or_env("FIELD_ENCRYPTION_KEYS").split(",") if k]
-PROVIDER_PASSWORD = _file_or_env("PROVIDER_PASSWORD") or PROVIDER_PASSWORD  # noqa: F405
-PROVIDER_CLIENT_SECRET = (  # noqa: F405
-    _file_or_env("PROVIDER_CLIENT_SECRET") or PROVIDER_CLIENT_SECRET  # noqa: F405
-)
-WEBHOOK_PASSWORD = _file_or_env("WEBHOOK_PASSWORD") or WEBHOOK_PASSWORD  # noqa: F405
+PROVIDER_PASSWORD = _file_or_env("PROVIDER_PASSWORD") or PROVIDER_PASSWORD
+PROVIDER_CLIENT_SECRET = _file_or_env("PROVIDER_CLIENT_SECRET") or PROVIDER_CLIENT_SECRET
+WEBHOOK_PASSWORD = _file_or_env("WEBHOOK_PASSWORD") or WEBHOOK_PASSWORD
 
 _required = {
     "DJANGO_SECRET_KEY": SECRET_KEY,
     "DATABASE_URL": env.str("DATABASE_URL", default=""),
-    "REDIS_URL": REDIS_URL,  # noqa: F405
+    "REDIS_URL": REDIS_URL,
     "FIELD_ENCRYPTION_KEYS": FIELD_ENCRYPTION_KEYS,
-    "PROVIDER_API_URL": PROVIDER_API_URL or PROVIDER_MESSAGING_URL,  # noqa: F405
-    "PROVIDER_ACCOUNT_ID": PROVIDER_ACCOUNT_ID,  # noqa: F405
-    "PROVIDER_APPLICATION_ID": PROVIDER_APPLICATION_ID,  # noqa: F405
+    "PROVIDER_API_URL": PROVIDER_API_URL or PROVIDER_MESSAGING_URL,
+    "PROVIDER_ACCOUNT_ID": PROVIDER_ACCOUNT_ID,
+    "PROVIDER_APPLICATION_ID": PROVIDER_APPLICATION_ID,
     "PROVIDER_CLIENT_ID/PROVIDER_CLIENT_SECRET or PROVIDER_USERNAME/PROVIDER_PASSWORD": (
-        (PROVIDER_CLIENT_ID and PROVIDER_CLIENT_SECRET)  # noqa: F405
-        or (PROVIDER_USERNAME and PROVIDER_PASSWORD)  # noqa: F405
+        (PROVIDER_CLIENT_ID and PROVIDER_CLIENT_SECRET) or (PROVIDER_USERNAME and PROVIDER_PASSWORD)
     ),
-    "WEBHOOK_USERNAME": WEBHOOK_USERNAME,  # noqa: F405
+    "WEBHOOK_USERNAME": WEBHOOK_USERNAME,
     "WEBHOOK_PASSWORD": WEBHOOK_PASSWORD,
 }
 _missing = [name for name, value in _required.items() if not value]
@@ -58,7 +55,8 @@ if _bad_keys:
     raise ImproperlyConfigured(
         f"FIELD_ENCRYPTION_KEYS has {len(_bad_keys)} value(s) that are not Fernet keys "
         "(32 url-safe base64 bytes); generate one with "
-        "`python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'`."
+        "`python -c 'from cryptography.fernet import Fernet; "
+        "print(Fernet.generate_key().decode())'`."
     )
 if len(SECRET_KEY) < 50:
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be at least 50 characters long.")

@@ -15,16 +15,14 @@ ALLOWED_HOSTS = ["*"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = tempfile.mkdtemp(prefix="firm-texting-test-media-")
-STORAGES["staticfiles"] = {  # noqa: F405
-    "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
-}
+STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
 
-PROVIDER_API_URL = PROVIDER_API_URL or "http://127.0.0.1:8025"  # noqa: F405
-PROVIDER_ACCOUNT_ID = PROVIDER_ACCOUNT_ID or "9900000"  # noqa: F405
-PROVIDER_USERNAME = PROVIDER_USERNAME or "sandbox"  # noqa: F405
-PROVIDER_PASSWORD = PROVIDER_PASSWORD or "sandbox-password"  # noqa: F405
-WEBHOOK_USERNAME = WEBHOOK_USERNAME or "provider"  # noqa: F405
-WEBHOOK_PASSWORD = WEBHOOK_PASSWORD or "webhook-password"  # noqa: F405
+PROVIDER_API_URL = PROVIDER_API_URL or "http://127.0.0.1:8025"
+PROVIDER_ACCOUNT_ID = PROVIDER_ACCOUNT_ID or "9900000"
+PROVIDER_USERNAME = PROVIDER_USERNAME or "sandbox"
+PROVIDER_PASSWORD = PROVIDER_PASSWORD or "sandbox-password"
+WEBHOOK_USERNAME = WEBHOOK_USERNAME or "provider"
+WEBHOOK_PASSWORD = WEBHOOK_PASSWORD or "webhook-password"
 
 # Serve static files from the app folders without collectstatic.
 WHITENOISE_USE_FINDERS = True

@@ -1,4 +1,4 @@
-"""Create an API token for a user: `manage.py create_api_token --email E [--name N] [--read-only]`."""
+"""Create an API token for a member: `create_api_token --email E [--name N] [--read-only]`."""
 
 from typing import Any
 
@@ -27,8 +27,11 @@ class Command(BaseCommand):
             if membership is None:
                 raise CommandError(f"No member of any firm signs in as {options['email']}.")
             scope = ApiToken.Scope.READ if options["read_only"] else ApiToken.Scope.READ_WRITE
-            _, raw = api_token_create(firm=membership.firm, user=membership.user,
-                                      name=options["name"], scope=scope)
-        self.stderr.write(f"Token for {membership.user.email} at {membership.firm.name} "
-                          "(shown once; store it safely):")
+            _, raw = api_token_create(
+                firm=membership.firm, user=membership.user, name=options["name"], scope=scope
+            )
+        self.stderr.write(
+            f"Token for {membership.user.email} at {membership.firm.name} "
+            "(shown once; store it safely):"
+        )
         self.stdout.write(raw)
