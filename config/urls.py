@@ -3,6 +3,7 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 
 api_v1 = [
+    path("", include("accounts.api.urls")),
     path("", include("contacts.api.urls")),
     path("", include("matters.api.urls")),
 ]

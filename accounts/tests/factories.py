@@ -1,3 +1,5 @@
+from typing import Any
+
 import factory
 
 from accounts.models import ApiToken, Firm, Membership, User
@@ -46,7 +48,6 @@ class ApiTokenFactory(FirmOwnedFactory):
 
     class Meta:
         model = ApiToken
-        exclude = ["raw"]
 
     raw = factory.Sequence(lambda n: f"ft_test-token-{n:06d}-abcdefghijklmnop")
     user = factory.SubFactory(UserFactory)
@@ -55,3 +56,10 @@ class ApiTokenFactory(FirmOwnedFactory):
     prefix = factory.LazyAttribute(lambda o: o.raw[:10])
     key_hash = factory.LazyAttribute(lambda o: token_hash(o.raw))
     scope = ApiToken.Scope.READ_WRITE
+
+    @classmethod
+    def _create(cls, model_class: Any, *args: Any, **kwargs: Any) -> Any:
+        raw = kwargs.pop("raw")
+        token = super()._create(model_class, *args, **kwargs)
+        token.raw = raw
+        return token
