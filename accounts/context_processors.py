@@ -6,10 +6,13 @@ from .selectors import texting_availability
 def firm(request: HttpRequest) -> dict[str, object]:
     """The firm, the member and whether texting is offered, for the layout's navigation."""
     current = getattr(request, "firm", None)
-    if current is None:
+    membership = getattr(request, "membership", None)
+    # Pages show the firm's layout only to its signed-in member; a bearer-token request that
+    # lands on a page (an unknown API path, say) gets the plain layout.
+    if current is None or membership is None or membership.user_id != request.user.pk:
         return {"firm": None, "membership": None, "texting": None}
     return {
         "firm": current,
-        "membership": request.membership,  # type: ignore[attr-defined]
+        "membership": membership,
         "texting": texting_availability(firm=current),
     }

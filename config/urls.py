@@ -21,3 +21,6 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-docs"),
 ]
+
+handler404 = "common.views.not_found"
+handler500 = "common.views.server_error"

@@ -31,7 +31,10 @@ def _flatten(detail: Any) -> dict[str, list[str]]:
     def walk(prefix: str, value: Any) -> None:
         if isinstance(value, dict):
             for key, sub in value.items():
-                walk(f"{prefix}.{key}" if prefix else str(key), sub)
+                if isinstance(key, int):  # DRF keys a list's item errors by index
+                    walk(f"{prefix}[{key}]", sub)
+                else:
+                    walk(f"{prefix}.{key}" if prefix else str(key), sub)
         elif isinstance(value, list) and value and not all(isinstance(v, str) for v in value):
             for index, sub in enumerate(value):
                 if sub:
@@ -49,7 +52,9 @@ def envelope_exception_handler(exc: Exception, context: dict[str, Any]) -> Respo
         body = {"type": exc.error_type, "message": exc.message, "fields": exc.fields}
         return Response({"error": body}, status=exc.status_code)
     if isinstance(exc, DjangoValidationError):
-        exc = exceptions.ValidationError(exc.messages)
+        # Services raise Django's ValidationError keyed by input path ("phone_numbers[0].number").
+        detail = exc.message_dict if hasattr(exc, "error_dict") else exc.messages
+        exc = exceptions.ValidationError(detail)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound("Not found.")
     if isinstance(exc, ScopeError):  # never expected: a bug, not the caller's fault
@@ -66,8 +71,8 @@ def envelope_exception_handler(exc: Exception, context: dict[str, Any]) -> Respo
             message = " ".join(fields["non_field_errors"])
     else:
         fields = {}
-        detail = getattr(exc, "detail", "")
-        message = str(detail) if detail else "Request failed."
+        reason = getattr(exc, "detail", None)
+        message = str(reason) if reason else "Request failed."
     body = {
         "type": _TYPES.get(code, "error" if code >= 500 else "invalid_request"),
         "message": message,
