@@ -69,11 +69,13 @@ class PhoneNumber(FirmOwned):
         ordering = ["-is_texting_number", "id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["contact"], condition=Q(is_texting_number=True),
+                fields=["contact"],
+                condition=Q(is_texting_number=True),
                 name="one_texting_number_per_contact",
             ),
-            models.UniqueConstraint(fields=["contact", "number_e164"],
-                                    name="phone_number_once_per_contact"),
+            models.UniqueConstraint(
+                fields=["contact", "number_e164"], name="phone_number_once_per_contact"
+            ),
         ]
         # Inbound texts are matched to contacts by (firm, texting number) (C6).
         indexes = [models.Index(fields=["firm", "number_e164"])]
@@ -100,8 +102,9 @@ class EmailAddress(FirmOwned):
     class Meta:
         ordering = ["-is_primary", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["contact", "address"],
-                                    name="email_address_once_per_contact"),
+            models.UniqueConstraint(
+                fields=["contact", "address"], name="email_address_once_per_contact"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -115,16 +118,20 @@ class ContactRelationship(FirmOwned):
     """
 
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="relationships")
-    related_contact = models.ForeignKey(Contact, on_delete=models.CASCADE,
-                                        related_name="reverse_relationships")
+    related_contact = models.ForeignKey(
+        Contact, on_delete=models.CASCADE, related_name="reverse_relationships"
+    )
     description = models.CharField(max_length=100, blank=True)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["contact", "related_contact"],
-                                    name="contact_relationship_once"),
-            models.CheckConstraint(condition=~Q(contact=models.F("related_contact")),
-                                   name="contact_not_related_to_itself"),
+            models.UniqueConstraint(
+                fields=["contact", "related_contact"], name="contact_relationship_once"
+            ),
+            models.CheckConstraint(
+                condition=~Q(contact=models.F("related_contact")),
+                name="contact_not_related_to_itself",
+            ),
         ]
 
     def __str__(self) -> str:
