@@ -16,20 +16,38 @@ from contacts.models import Contact
 
 
 class Matter(FirmOwned):
-    """Lifecycle: pending → open → closed (and back to open if the matter is reopened)."""
+    """A client's legal matter.
+
+    Lifecycle (matters.services.matter_update enforces it)::
+
+        pending ──► open ◄──► closed
+           │                    ▲
+           └────────────────────┘
+
+    Opening sets a missing open_date; closing sets close_date (the firm's today); reopening
+    a closed matter clears close_date. An open matter never goes back to pending.
+
+    `number` is the firm's running sequence (1, 2, 3, …) assigned by matter_create;
+    `display_number` is what people read ("00042-Garcia"), derived from it unless given.
+    """
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
         OPEN = "open", "Open"
         CLOSED = "closed", "Closed"
 
+    # The firm's sequence number; null only for rows made outside matter_create.
+    number = models.PositiveIntegerField(null=True, blank=True, editable=False)
     # The firm's reference, e.g. "00042-Garcia"; unique within the firm.
     display_number = models.CharField(max_length=50)
     description = models.CharField(max_length=500)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
     client = models.ForeignKey(Contact, on_delete=models.PROTECT, related_name="client_matters")
     responsible_attorney = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="+",
     )
     open_date = models.DateField(null=True, blank=True)
@@ -38,8 +56,12 @@ class Matter(FirmOwned):
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["firm", "display_number"],
-                                    name="matter_number_unique_per_firm"),
+            models.UniqueConstraint(
+                fields=["firm", "display_number"], name="matter_number_unique_per_firm"
+            ),
+            models.UniqueConstraint(
+                fields=["firm", "number"], name="matter_sequence_unique_per_firm"
+            ),
         ]
         indexes = [models.Index(fields=["firm", "status"])]
 
@@ -51,15 +73,17 @@ class MatterRelatedContact(FirmOwned):
     """A contact involved in a matter other than its client (opposing counsel, spouse, …)."""
 
     matter = models.ForeignKey(Matter, on_delete=models.CASCADE, related_name="related_contacts")
-    contact = models.ForeignKey(Contact, on_delete=models.CASCADE,
-                                related_name="related_matter_links")
+    contact = models.ForeignKey(
+        Contact, on_delete=models.CASCADE, related_name="related_matter_links"
+    )
     relationship = models.CharField(max_length=100, blank=True)
 
     class Meta:
         ordering = ["id"]
         constraints = [
-            models.UniqueConstraint(fields=["matter", "contact"],
-                                    name="related_contact_once_per_matter"),
+            models.UniqueConstraint(
+                fields=["matter", "contact"], name="related_contact_once_per_matter"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -70,17 +94,22 @@ class Folder(FirmOwned):
     """A folder in a matter's Documents area; `parent` null means the top level."""
 
     matter = models.ForeignKey(Matter, on_delete=models.CASCADE, related_name="folders")
-    parent = models.ForeignKey("self", on_delete=models.CASCADE, null=True, blank=True,
-                               related_name="children")
+    parent = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="children"
+    )
     name = models.CharField(max_length=255)
 
     class Meta:
         ordering = ["name", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["matter", "parent", "name"],
-                                    name="folder_name_unique_in_parent"),
-            models.UniqueConstraint(fields=["matter", "name"], condition=Q(parent__isnull=True),
-                                    name="top_folder_name_unique_in_matter"),
+            models.UniqueConstraint(
+                fields=["matter", "parent", "name"], name="folder_name_unique_in_parent"
+            ),
+            models.UniqueConstraint(
+                fields=["matter", "name"],
+                condition=Q(parent__isnull=True),
+                name="top_folder_name_unique_in_matter",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -96,14 +125,16 @@ def document_upload_to(instance: "Document", filename: str) -> str:
 
 class Document(FirmOwned):
     matter = models.ForeignKey(Matter, on_delete=models.CASCADE, related_name="documents")
-    folder = models.ForeignKey(Folder, on_delete=models.CASCADE, null=True, blank=True,
-                               related_name="documents")
+    folder = models.ForeignKey(
+        Folder, on_delete=models.CASCADE, null=True, blank=True, related_name="documents"
+    )
     name = models.CharField(max_length=255)
     file = models.FileField(upload_to=document_upload_to, max_length=300)
     content_type = models.CharField(max_length=100, blank=True)
     size = models.PositiveBigIntegerField(default=0)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
-                                    null=True, blank=True, related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["name", "id"]

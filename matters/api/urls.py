@@ -1,3 +1,8 @@
 from django.urls import path
 
-urlpatterns: list = []
+from .views import MatterDetailApi, MatterListApi
+
+urlpatterns = [
+    path("matters/", MatterListApi.as_view(), name="matter-list"),
+    path("matters/<uuid:id>/", MatterDetailApi.as_view(), name="matter-detail"),
+]
