@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "texting",
     "calendar_events",
     "billing",
+    "demo",
 ]
 
 MIDDLEWARE = [
