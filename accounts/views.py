@@ -1,18 +1,17 @@
 """Settings pages: the member's profile, API tokens, and entry points of later capabilities."""
 
 from django.contrib import messages
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from common.exceptions import ApplicationError
 from common.views import render_coming_soon
 
 from .decorators import firm_admin_required, firm_member_required
 from .forms import ApiTokenCreateForm
 from .http import FirmRequest
 from .selectors import api_token_list, member_list, texting_availability
-from .services import api_token_create, api_token_revoke
+from .services import TokenNotRevocable, api_token_create, api_token_revoke
 
 
 @firm_member_required
@@ -56,10 +55,9 @@ def api_token_revoke_view(request: FirmRequest, token_id: str) -> HttpResponse:
             actor=request.membership,
             token_uuid=str(token_id),
         )
-    except ApplicationError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, f"API token “{token.name}” was revoked.")
+    except TokenNotRevocable:
+        raise Http404("No such API token.") from None
+    messages.success(request, f"API token “{token.name}” was revoked.")
     return redirect("settings:api-tokens")
 
 

@@ -58,8 +58,8 @@ def test_staff_revokes_own_token_but_not_a_colleagues(client_for, member, admin,
     colleagues = ApiTokenFactory(user=admin)
     client = client_for(member)
     client.post(f"/settings/api-tokens/{own.uuid}/revoke/")
-    response = client.post(f"/settings/api-tokens/{colleagues.uuid}/revoke/", follow=True)
-    assert "No such API token." in response.content.decode()
+    response = client.post(f"/settings/api-tokens/{colleagues.uuid}/revoke/")
+    assert response.status_code == 404
     own.refresh_from_db()
     colleagues.refresh_from_db()
     assert own.revoked_at is not None

@@ -1,0 +1,158 @@
+"""T1 across every route: another firm's ids get 404 and change nothing, on every method.
+
+The sweep walks the URL configuration itself, so a route added later is covered without
+anyone remembering to add it here; a route whose id parameter this file does not know
+fails the sweep until it is mapped below.
+"""
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+from rest_framework.test import APIClient
+
+from accounts.models import ApiToken, Membership
+from accounts.tests.factories import ApiTokenFactory, MembershipFactory
+from contacts.models import Contact, ContactRelationship
+from contacts.tests.factories import ContactFactory, ContactRelationshipFactory
+from matters.models import Document, Folder, Matter, MatterRelatedContact
+from matters.tests.factories import (
+    DocumentFactory,
+    FolderFactory,
+    MatterFactory,
+    MatterRelatedContactFactory,
+)
+
+
+@dataclass(frozen=True)
+class Route:
+    template: str  # e.g. "contacts/<uuid:uuid>/edit/"
+    params: tuple[str, ...]
+
+    @property
+    def is_api(self) -> bool:
+        return self.template.startswith("api/")
+
+
+def _walk(patterns: list[Any], prefix: str = "") -> Iterator[Route]:
+    for pattern in patterns:
+        template = prefix + str(pattern.pattern)
+        if isinstance(pattern, URLResolver):
+            yield from _walk(pattern.url_patterns, template)
+        elif isinstance(pattern, URLPattern) and pattern.pattern.converters:
+            yield Route(template, tuple(pattern.pattern.converters))
+
+
+ROUTES_WITH_IDS = sorted(set(_walk(get_resolver().url_patterns)), key=lambda r: r.template)
+
+
+def test_the_sweep_sees_the_routes_it_should() -> None:
+    templates = {route.template for route in ROUTES_WITH_IDS}
+    assert "contacts/<uuid:uuid>/" in templates
+    assert "api/v1/matters/<uuid:id>/" in templates
+    assert len(templates) >= 15
+
+
+@pytest.fixture
+def firm_objects(firm) -> dict[str, Any]:
+    """One of each firm-owned thing a URL can name, all belonging to `firm`."""
+    contact = ContactFactory(firm=firm)
+    relationship = ContactRelationshipFactory(contact=contact)
+    matter = MatterFactory(client=contact)
+    related = MatterRelatedContactFactory(matter=matter)
+    folder = FolderFactory(matter=matter)
+    document = DocumentFactory(matter=matter, folder=folder)
+    token = ApiTokenFactory(user=MembershipFactory(firm=firm).user)
+    return {
+        "contact": contact,
+        "related_contact": relationship.related_contact,
+        "matter": matter,
+        "matter_related": related,
+        "folder": folder,
+        "document": document,
+        "token": token,
+    }
+
+
+def _param_value(route: Route, name: str, objects: dict[str, Any]) -> str:
+    by_name = {
+        "uuid": "contact",
+        "related_uuid": "related_contact",
+        "contact_id": "contact",
+        "matter_id": "matter",
+        "folder_id": "folder",
+        "document_id": "document",
+        "token_id": "token",
+    }
+    if name == "id":
+        key = "matter" if route.template.startswith("api/v1/matters/") else "contact"
+    elif name == "related_id":
+        key = "matter_related" if route.template.startswith("matters/") else "related_contact"
+    else:
+        key = by_name[name]  # a new id parameter: map it above
+    return str(objects[key].uuid)
+
+
+def _url(route: Route, objects: dict[str, Any]) -> str:
+    url = "/" + route.template
+    for converter, name in re.findall(r"<(\w+):(\w+)>", route.template):
+        url = url.replace(f"<{converter}:{name}>", _param_value(route, name, objects))
+    return url
+
+
+def _snapshot() -> list[tuple[str, Any]]:
+    rows: list[tuple[str, Any]] = []
+    for model in (
+        Contact,
+        ContactRelationship,
+        Matter,
+        MatterRelatedContact,
+        Folder,
+        Document,
+        Membership,
+    ):
+        rows += [(model.__name__, r) for r in model.objects.order_by("pk").values_list()]
+    rows += [
+        ("ApiToken", r)
+        for r in ApiToken.objects.order_by("pk").values_list("pk", "revoked_at", "name")
+    ]
+    return rows
+
+
+@pytest.mark.parametrize("route", ROUTES_WITH_IDS, ids=lambda r: r.template)
+def test_outsider_gets_404_for_every_firm_id_on_every_method(
+    route: Route, firm_objects, outsider, client_for, unscoped
+) -> None:
+    url = _url(route, firm_objects)
+    outsider_token = ApiTokenFactory(user=outsider).raw
+    before = _snapshot()
+    if route.is_api:
+        client: Any = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {outsider_token}")
+        methods = ["get", "post", "patch", "put", "delete"]
+    else:
+        client = client_for(outsider)
+        methods = ["get", "post"]
+    for method in methods:
+        response = getattr(client, method)(
+            url, {"name": "x", "description": "x"}, **({"format": "json"} if route.is_api else {})
+        )
+        # 405 (method not allowed) is decided before any lookup and says nothing either.
+        assert response.status_code in (404, 405), (method, url, response.status_code)
+        assert str(firm_objects["contact"].uuid) not in response.content.decode()
+    assert _snapshot() == before, f"{url} changed the other firm's data"
+
+
+@pytest.mark.parametrize(
+    "route", [r for r in ROUTES_WITH_IDS if not r.is_api], ids=lambda r: r.template
+)
+def test_the_same_ids_open_for_a_member_of_the_firm(
+    route: Route, firm_objects, firm, client_for
+) -> None:
+    # The positive control: the ids used above are real, so the 404s are the firm check.
+    admin = MembershipFactory(firm=firm, role=Membership.Role.ADMIN).user
+    response = client_for(admin).get(_url(route, firm_objects))
+    assert response.status_code in (200, 302, 405), response.status_code
