@@ -19,11 +19,16 @@ _MIN_PHONE_DIGITS = 3
 
 @dataclass(frozen=True)
 class RelatedContact:
-    """The other side of a relationship, seen from one contact."""
+    """The other side of a relationship, seen from one contact.
+
+    `description` names the role of the relationship's `related_contact` ("Employer"). Seen
+    from that related contact (`reverse`), the role is this contact's own: "is their Employer".
+    """
 
     contact: Contact
     description: str
     relationship: ContactRelationship
+    reverse: bool = False
 
 
 def _digits(text: str) -> str:
@@ -162,6 +167,7 @@ def related_contacts(*, firm: Firm, contact: Contact) -> list[RelatedContact]:
             contact=r.related_contact if r.contact_id == contact.pk else r.contact,
             description=r.description,
             relationship=r,
+            reverse=r.contact_id != contact.pk,
         )
         for r in relationships
     ]

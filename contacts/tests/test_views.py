@@ -366,3 +366,16 @@ def test_phone_number_rows_not_submitted_are_left_alone(client_for, member, firm
     client_for(member).post(reverse("contacts:create"), data)
     with firm_scope():
         assert PhoneNumber.objects.count() == 1
+
+
+def test_relationship_reads_right_from_both_contacts(client_for, member, firm):
+    employee = ContactFactory(firm=firm, first_name="Lauren", last_name="Carter")
+    employer = ContactFactory(firm=firm, company=True, company_name="Brightline LLC")
+    ContactRelationshipFactory(contact=employee, related_contact=employer, description="Employer")
+    client = client_for(member)
+
+    employee_page = client.get(f"/contacts/{employee.uuid}/").content.decode()
+    employer_page = client.get(f"/contacts/{employer.uuid}/").content.decode()
+
+    assert '<td data-label="Relationship">Employer</td>' in employee_page
+    assert '<span class="muted">is their</span> Employer' in employer_page
