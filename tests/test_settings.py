@@ -77,3 +77,28 @@ def test_production_reads_a_secret_from_a_mounted_file(tmp_path: Path) -> None:
     del env["WEBHOOK_PASSWORD"]
     env["WEBHOOK_PASSWORD_FILE"] = str(secret_file)
     assert boot_production(env).returncode == 0
+
+
+def test_embedded_settings_generate_a_secret_key_only_with_debug(tmp_path: Path) -> None:
+    def boot_local(debug: str) -> subprocess.CompletedProcess[str]:
+        env = {
+            "PATH": os.environ.get("PATH", ""),
+            "DJANGO_SETTINGS_MODULE": "config.settings.local",
+            "DJANGO_DEBUG": debug,
+            "FIRM_TEXTING_VAR_DIR": str(tmp_path),
+        }
+        return subprocess.run(
+            [sys.executable, "-c", "import django; django.setup(); print('started')"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+
+    assert boot_local("true").returncode == 0
+    assert (tmp_path / "dev-secrets.json").exists()
+    refused = boot_local("false")
+    assert refused.returncode != 0
+    assert "a development key is generated only with DEBUG on" in refused.stderr

@@ -187,10 +187,6 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
-    "APPEND_COMPONENTS": {
-        "securitySchemes": {"BearerToken": {"type": "http", "scheme": "bearer"}},
-    },
-    "SECURITY": [{"BearerToken": []}],
 }
 
 # --- Celery -------------------------------------------------------------------------------

@@ -5,13 +5,20 @@ sandbox on 127.0.0.1:8025. Secrets not given in the environment are generated on
 in var/dev-secrets.json so sessions and encrypted rows survive a restart.
 """
 
+from django.core.exceptions import ImproperlyConfigured
+
 from common.devsecrets import dev_fernet_key, dev_secret
 
 from .base import *  # noqa: F403
 from .base import VAR_DIR, env
 
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
-SECRET_KEY = SECRET_KEY or dev_secret(VAR_DIR, "DJANGO_SECRET_KEY")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "DJANGO_SECRET_KEY is not set: a development key is generated only with DEBUG on."
+        )
+    SECRET_KEY = dev_secret(VAR_DIR, "DJANGO_SECRET_KEY")
 FIELD_ENCRYPTION_KEYS = FIELD_ENCRYPTION_KEYS or [dev_fernet_key(VAR_DIR)]
 ALLOWED_HOSTS = ["*"]
 
