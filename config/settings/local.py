@@ -10,10 +10,10 @@ from django.core.exceptions import ImproperlyConfigured
 from common.devsecrets import dev_fernet_key, dev_secret
 
 from .base import *  # noqa: F403
-from .base import VAR_DIR, env
+from .base import SECRET_KEY, VAR_DIR, env
 
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
-if not SECRET_KEY:
+if not SECRET_KEY:  # from DJANGO_SECRET_KEY
     if not DEBUG:
         raise ImproperlyConfigured(
             "DJANGO_SECRET_KEY is not set: a development key is generated only with DEBUG on."
