@@ -23,7 +23,7 @@ import random
 import secrets
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from typing import Any, TextIO, TypeVar
 
@@ -60,13 +60,7 @@ class SeededUser:
     name: str
 
     def as_json(self) -> dict[str, Any]:
-        return {
-            "email": self.email,
-            "password": self.password,
-            "role": self.role,
-            "api_token": self.api_token,
-            "name": self.name,
-        }
+        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -79,12 +73,7 @@ class SeededContact:
     contact on (opposing counsel, spouse, …): every matter a text from it may be about."""
 
     def as_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "name": self.name,
-            "texting_number": self.texting_number,
-            "matter_ids": list(self.matter_ids),
-        }
+        return {**asdict(self), "matter_ids": list(self.matter_ids)}
 
 
 @dataclass(frozen=True)
@@ -95,12 +84,7 @@ class SeededMatter:
     client_id: str
 
     def as_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "display_number": self.display_number,
-            "status": self.status,
-            "client_id": self.client_id,
-        }
+        return asdict(self)
 
 
 @dataclass(frozen=True)
