@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "texting",
     "calendar_events",
     "billing",
+    "provider_sandbox",
     "demo",
 ]
 
@@ -225,6 +226,10 @@ PROVIDER_MESSAGING_URL = env.str("PROVIDER_MESSAGING_URL", default="")
 PROVIDER_NUMBERS_URL = env.str("PROVIDER_NUMBERS_URL", default="")
 PROVIDER_VERIFICATION_URL = env.str("PROVIDER_VERIFICATION_URL", default="")
 PROVIDER_OAUTH_URL = env.str("PROVIDER_OAUTH_URL", default="")
+# Seconds: connect (a little over a multiple of 3, the TCP retransmit window) and read, on
+# every provider call. A read timeout on a send is "outcome unknown", never a blind re-send.
+PROVIDER_CONNECT_TIMEOUT = env.float("PROVIDER_CONNECT_TIMEOUT", default=3.05)
+PROVIDER_READ_TIMEOUT = env.float("PROVIDER_READ_TIMEOUT", default=10.0)
 WEBHOOK_USERNAME = env.str("WEBHOOK_USERNAME", default="")
 WEBHOOK_PASSWORD = env.str("WEBHOOK_PASSWORD", default="")
 

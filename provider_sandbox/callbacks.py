@@ -1,0 +1,232 @@
+"""Callbacks to the app: queued in SQLite, sent by one dispatcher thread in order of due time.
+
+Guarantees: every queued callback is POSTed until the app answers 2xx, with the retry
+schedule of the live settings (the last step repeats) for up to
+`callback_retry_window_seconds`; a 3xx/4xx/5xx, a timeout or a refused connection all count as
+"not delivered" (Bandwidth retries them too). Pending callbacks survive a restart because the
+queue is the `callbacks` table. With no callback URL configured, a callback that comes due
+is recorded as `not_sent` and never sent.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+
+from .masking import mask_number
+from .runtime import CALLBACK_PATHS, Sandbox
+from .store import CallbackRow
+
+logger = logging.getLogger(__name__)
+
+USER_AGENT = "BandwidthAPI/v2"
+CONTENT_TYPE = "application/json; charset=utf-8"
+SIGNATURE_HEADER = "x-bandwidth-signature-hmac-sha256"
+# The copy of a duplicated callback follows the original this much later.
+DUPLICATE_GAP_SECONDS = 0.05
+# The dispatcher polls at least this often (pause/unpause, clock jumps, another thread's work).
+MAX_IDLE_SECONDS = 0.5
+
+
+def encode(payload: Any) -> bytes:
+    """The exact bytes sent (and signed): compact JSON, UTF-8."""
+    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def enqueue(
+    sandbox: Sandbox,
+    *,
+    kind: str,
+    event_type: str,
+    payload: Any,
+    due_at: float,
+    message_id: str | None = None,
+    recipient: str | None = None,
+    target_url: str | None = None,
+    username: str | None = None,
+    password: str | None = None,
+    hmac_secret: str | None = None,
+) -> None:
+    """Queue one callback; with the `duplicate_callbacks` fault on, queue it twice."""
+    copies = 2 if sandbox.faults.snapshot().duplicate_callbacks else 1
+    body = encode(payload)
+    for copy in range(copies):
+        sandbox.store.enqueue_callback(
+            kind=kind,
+            event_type=event_type,
+            body=body,
+            due_at=due_at + copy * DUPLICATE_GAP_SECONDS,
+            now=sandbox.now(),
+            message_id=message_id,
+            recipient=recipient,
+            target_url=target_url,
+            username=username,
+            password=password,
+            hmac_secret=hmac_secret,
+            duplicate=copy > 0,
+        )
+    sandbox.wake()
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """What happened to one POST: `status` is None when no HTTP response came back."""
+
+    status: int | None
+    error: str | None
+    response: requests.Response | None
+
+    @property
+    def delivered(self) -> bool:
+        return self.status is not None and 200 <= self.status < 300
+
+
+def target_url(sandbox: Sandbox, row: CallbackRow) -> str | None:
+    if row.target_url:
+        return row.target_url
+    base = sandbox.settings.callback_url
+    return f"{base}{CALLBACK_PATHS[row.kind]}" if base else None
+
+
+def post(
+    sandbox: Sandbox, row: CallbackRow, url: str, session: requests.Session, timeout: float
+) -> Attempt:
+    """POST the row's body to `url` the way Bandwidth does (headers, Basic auth, HMAC)."""
+    headers = {"Content-Type": CONTENT_TYPE, "User-Agent": USER_AGENT}
+    if row.hmac_secret:
+        digest = hmac.new(row.hmac_secret.encode(), row.body, hashlib.sha256).hexdigest()
+        headers[SIGNATURE_HEADER] = digest
+    auth: tuple[str, str] | None = None
+    if row.username is not None:
+        auth = (row.username, row.password or "")
+    elif sandbox.config.webhook_username:
+        auth = (sandbox.config.webhook_username, sandbox.config.webhook_password)
+    try:
+        response = session.post(
+            url, data=row.body, headers=headers, auth=auth, timeout=timeout, allow_redirects=False
+        )
+    except requests.Timeout:
+        return Attempt(None, "timeout", None)
+    except requests.RequestException as exc:
+        return Attempt(None, f"connection error ({type(exc).__name__})", None)
+    error = None if 200 <= response.status_code < 300 else f"HTTP {response.status_code}"
+    return Attempt(response.status_code, error, response)
+
+
+class CallbackDispatcher:
+    """The thread that sends due callbacks and runs other due work (`tickers`).
+
+    Each ticker is called with the current time, does whatever is due, and returns when it
+    next has work (or None). Verification decisions are such a ticker.
+    """
+
+    def __init__(
+        self, sandbox: Sandbox, tickers: Sequence[Callable[[float], float | None]] = ()
+    ) -> None:
+        self.sandbox = sandbox
+        self.tickers = list(tickers)
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="sandbox-callbacks", daemon=True)
+        sandbox.wake = self._wake.set
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self, timeout: float = 15.0) -> None:
+        """Ask the thread to finish its current POST and exit; wait up to `timeout`."""
+        self._stop.set()
+        self._wake.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout)
+
+    def _run(self) -> None:
+        session = requests.Session()
+        try:
+            while not self._stop.is_set():
+                self._wake.clear()
+                try:
+                    idle = self._step(session)
+                except Exception:  # keep dispatching whatever one bad row did
+                    logger.exception("callback dispatcher step failed")
+                    idle = MAX_IDLE_SECONDS
+                if idle > 0:
+                    self._wake.wait(idle)
+        finally:
+            session.close()
+
+    def _step(self, session: requests.Session) -> float:
+        """Do what is due; return how long to sleep (0: more work is ready)."""
+        sandbox = self.sandbox
+        now = sandbox.now()
+        upcoming: list[float] = []
+        for tick in self.tickers:
+            next_at = tick(now)
+            if next_at is not None:
+                upcoming.append(next_at)
+        if not sandbox.faults.snapshot().callbacks_paused:
+            row = sandbox.store.next_due_callback(now)
+            if row is not None:
+                self._deliver(row, session)
+                return 0.0
+            next_at = sandbox.store.next_callback_due_at()
+            if next_at is not None:
+                upcoming.append(next_at)
+        soonest = min(upcoming, default=now + MAX_IDLE_SECONDS)
+        return max(0.0, min(soonest - now, MAX_IDLE_SECONDS))
+
+    def _deliver(self, row: CallbackRow, session: requests.Session) -> None:
+        sandbox = self.sandbox
+        store = sandbox.store
+        url = target_url(sandbox, row)
+        if url is None:
+            store.mark_not_sent(row.id, "no callback URL configured")
+            return
+        settings = sandbox.settings
+        attempt = post(sandbox, row, url, session, sandbox.config.callback_timeout)
+        now = sandbox.now()
+        if attempt.delivered:
+            store.record_attempt(
+                row.id,
+                state="delivered",
+                status=attempt.status,
+                error=None,
+                due_at=row.due_at,
+                delivered_at=now,
+            )
+        elif now - row.created_at >= sandbox.config.callback_retry_window_seconds:
+            store.record_attempt(
+                row.id,
+                state="failed",
+                status=attempt.status,
+                error=attempt.error,
+                due_at=row.due_at,
+                delivered_at=None,
+            )
+        else:
+            schedule = settings.callback_retry_schedule
+            delay = schedule[min(row.attempts, len(schedule) - 1)]
+            store.record_attempt(
+                row.id,
+                state="pending",
+                status=attempt.status,
+                error=attempt.error,
+                due_at=now + delay,
+                delivered_at=None,
+            )
+        logger.info(
+            "callback %s %s for %s attempt %d: %s",
+            row.id,
+            row.event_type,
+            mask_number(row.recipient),
+            row.attempts + 1,
+            attempt.status if attempt.delivered else attempt.error,
+        )
