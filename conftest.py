@@ -104,3 +104,14 @@ def real_worker(transactional_db: None) -> Iterator[object]:
 
     with running_worker() as process:
         yield process
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _empty_task_queue() -> None:
+    """With a real broker, drop tasks a previous run left queued (their rows are gone)."""
+    from django.conf import settings as django_settings
+
+    if django_settings.REDIS_URL:
+        from config.celery import app
+
+        app.control.purge()

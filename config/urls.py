@@ -18,6 +18,7 @@ urlpatterns = [
     path("calendar/", include("calendar_events.urls")),
     path("billing/", include("billing.urls")),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
+    path("webhooks/provider/", include("texting.webhook_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-docs"),
 ]

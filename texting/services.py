@@ -1,0 +1,238 @@
+"""Writes for texting: provider callbacks stored once and applied, the answer to callers.
+
+Callbacks are routed to a firm by its toll-free number, never by anything the payload
+claims about accounts. Every write happens inside that firm's scope.
+"""
+
+import dataclasses
+import hashlib
+import json
+import logging
+from collections.abc import Iterable, Sequence
+from typing import Any
+from xml.sax.saxutils import escape
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django_scopes import scope
+
+from accounts.models import Firm
+from common.phones import phone_display
+
+from .models import ProviderEvent, TextingSettings
+from .provider.callbacks import MessageEvent, VerificationEvent, VoiceEvent
+from .selectors import texting_settings_get
+
+logger = logging.getLogger(__name__)
+
+
+def _masked(number: str) -> str:
+    return f"…{number[-4:]}" if number else ""
+
+
+def _dedupe_key(*parts: object) -> str:
+    return hashlib.sha256("|".join(str(p) for p in parts).encode()).hexdigest()
+
+
+def _as_json(event: MessageEvent | VerificationEvent | VoiceEvent) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(json.dumps(dataclasses.asdict(event), cls=DjangoJSONEncoder))
+    return data
+
+
+def _firms_by_number(numbers: Iterable[str]) -> dict[str, Firm]:
+    # Firm is the tenant table itself (not firm-owned): routing needs no unscoped query.
+    wanted = {n for n in numbers if n}
+    firms = Firm.objects.filter(toll_free_number_e164__in=wanted)
+    return {str(f.toll_free_number_e164): f for f in firms}
+
+
+def _event_store(
+    *,
+    firm: Firm,
+    kind: str,
+    event_type: str,
+    dedupe_key: str,
+    payload: dict[str, Any],
+    provider_message_id: str = "",
+    tag: str = "",
+    error_code: int | None = None,
+    occurred_at: Any = None,
+) -> ProviderEvent | None:
+    """Insert the event unless its dedupe key is already stored; None for a replay."""
+    from .tasks import provider_event_process_task
+
+    with scope(firm=firm.id):
+        try:
+            with transaction.atomic():
+                event = ProviderEvent.objects.create(
+                    firm=firm,
+                    kind=kind,
+                    event_type=event_type,
+                    dedupe_key=dedupe_key,
+                    payload=payload,
+                    provider_message_id=provider_message_id,
+                    tag=tag,
+                    error_code=error_code,
+                    occurred_at=occurred_at,
+                )
+        except IntegrityError:
+            return None  # delivered before: at-least-once delivery, stored once
+    provider_event_process_task.delay_on_commit(firm.id, event.id)
+    return event
+
+
+def messaging_events_record(*, events: Sequence[MessageEvent]) -> int:
+    """Store each messaging event once under the firm that owns the number; count new ones.
+
+    The firm is the owner of the message: the number that received an inbound text, or
+    the number an outbound text was sent from. Events for other numbers are dropped.
+    """
+    firms = _firms_by_number(e.owner for e in events)
+    stored = 0
+    for event in events:
+        firm = firms.get(event.owner)
+        if firm is None:
+            logger.info(
+                "messaging callback for a number of no firm",
+                extra={"event_type": event.type, "number": _masked(event.owner)},
+            )
+            continue
+        if _event_store(
+            firm=firm,
+            kind=ProviderEvent.Kind.MESSAGING,
+            event_type=event.type,
+            dedupe_key=_dedupe_key("messaging", event.message_id, event.type, event.to),
+            payload=_as_json(event),
+            provider_message_id=event.message_id,
+            tag=event.tag or "",
+            error_code=event.error_code,
+            occurred_at=event.time,
+        ):
+            stored += 1
+    return stored
+
+
+def verification_event_record(*, event: VerificationEvent) -> bool:
+    """Store a toll-free verification status change once; False for a replay or no firm."""
+    firm = _firms_by_number([event.phone_number]).get(event.phone_number)
+    if firm is None:
+        logger.info(
+            "verification callback for a number of no firm",
+            extra={"number": _masked(event.phone_number)},
+        )
+        return False
+    key = _dedupe_key(
+        "verification",
+        event.phone_number,
+        event.status,
+        event.internal_ticket_number,
+        event.denial_status_code,
+        event.error_message,
+    )
+    return (
+        _event_store(
+            firm=firm,
+            kind=ProviderEvent.Kind.VERIFICATION,
+            event_type=event.status or "error",
+            dedupe_key=key,
+            payload=_as_json(event),
+        )
+        is not None
+    )
+
+
+@transaction.atomic
+def verification_status_apply(*, firm: Firm, event: ProviderEvent) -> TextingSettings:
+    """Set the firm's verification status from a stored verification event (S3)."""
+    settings = TextingSettings.objects.select_for_update().filter(firm=firm).first()
+    if settings is None:
+        settings = TextingSettings.objects.create(firm=firm)
+    payload = event.payload
+    status = payload.get("status")
+    if status == "VERIFIED":
+        settings.verification_status = TextingSettings.VerificationStatus.VERIFIED
+        settings.verification_denial_code = None
+        settings.verification_decline_reason = ""
+    elif status == "PENDING":
+        settings.verification_status = TextingSettings.VerificationStatus.PENDING
+    else:  # UNVERIFIED with a denial, or the provider could not process the request
+        settings.verification_status = TextingSettings.VerificationStatus.REJECTED
+        settings.verification_denial_code = payload.get("denial_status_code")
+        settings.verification_decline_reason = (
+            payload.get("decline_reason")
+            or payload.get("error_message")
+            or "The verification request was not accepted."
+        )
+    settings.verification_updated_at = timezone.now()
+    settings.save()
+    return settings
+
+
+def voice_event_answer(*, event: VoiceEvent) -> str | None:
+    """The BXML for an inbound call (C11), or None for call events that need no answer.
+
+    The call cannot be completed: a short message says so and how to reach the firm, then
+    the call ends. Every event is stored once under the called firm.
+    """
+    firm = _firms_by_number([event.to]).get(event.to)
+    if firm is not None:
+        _event_store(
+            firm=firm,
+            kind=ProviderEvent.Kind.VOICE,
+            event_type=event.event_type,
+            dedupe_key=_dedupe_key("voice", event.call_id, event.event_type),
+            payload=_as_json(event),
+            occurred_at=event.event_time,
+        )
+    if event.event_type != "initiate":
+        return None
+    return _call_answer_bxml(firm)
+
+
+def _call_answer_bxml(firm: Firm | None) -> str:
+    if firm is None:
+        sentence = "This number does not take calls. Goodbye."
+    else:
+        with scope(firm=firm.id):
+            settings = texting_settings_get(firm=firm)
+        ways = []
+        if settings.alternative_phone_e164:
+            ways.append(f"call {phone_display(settings.alternative_phone_e164)}")
+        if settings.alternative_email:
+            ways.append(f"email {settings.alternative_email}")
+        reach = " or ".join(ways) if ways else "contact the firm directly"
+        sentence = (
+            f"You have reached {firm.name}. This number is for text messages only, so your "
+            f"call cannot be completed. To reach us, please {reach}. Goodbye."
+        )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        "<Response>"
+        f'<SpeakSentence voice="susan">{escape(sentence)}</SpeakSentence>'
+        "<Hangup/>"
+        "</Response>"
+    )
+
+
+@transaction.atomic
+def provider_event_process(*, firm_id: int, event_id: int) -> bool:
+    """Apply a stored provider event once; False when it was already processed.
+
+    The row is locked and marked processed in the same transaction as its effect, so two
+    workers given the same event apply it once. Verification events update the firm's
+    verification status (S3); messaging events are applied to messages by the texting
+    pipeline (issue 4) and are only marked here.
+    """
+    event = (
+        ProviderEvent.objects.select_for_update()
+        .filter(firm_id=firm_id, id=event_id, processed_at__isnull=True)
+        .first()
+    )
+    if event is None:
+        return False
+    if event.kind == ProviderEvent.Kind.VERIFICATION:
+        verification_status_apply(firm=Firm.objects.get(id=firm_id), event=event)
+    event.processed_at = timezone.now()
+    event.save(update_fields=["processed_at", "updated_at"])
+    return True
