@@ -14,6 +14,8 @@ from functools import cache
 import phonenumbers
 from phonenumbers import PhoneNumberType
 
+from provider_sandbox.outcomes import FAILURE_CODES
+
 from .vocabulary import CANADIAN_AREA_CODES
 
 _FICTIONAL_EXCHANGE = 555
@@ -77,7 +79,9 @@ class NumberAllocator:
     @staticmethod
     def _overflow_numbers(area_codes: Sequence[int]) -> Iterator[tuple[int, int]]:
         for line in range(_FICTIONAL_LINES.stop, 10_000):
-            if line == _DIRECTORY_ASSISTANCE_LINE:
+            # Lines the provider sandbox treats as failing test numbers would make demo
+            # texts fail; directory assistance is not a person.
+            if line == _DIRECTORY_ASSISTANCE_LINE or line in FAILURE_CODES:
                 continue
             for code in area_codes:
                 yield code, line

@@ -401,3 +401,13 @@ def test_number_allocator_prefers_the_firms_area_codes() -> None:
     local = [n for n in numbers if n[2:5] in {"416", "647"}]
     assert len(local) > 100
     assert len({n[2:5] for n in numbers}) > 2
+
+
+def test_overflow_numbers_never_end_in_a_sandbox_failure_code() -> None:
+    from demo.numbers import NumberAllocator
+    from provider_sandbox.outcomes import FAILURE_CODES
+
+    lines = [line for _, line in NumberAllocator._overflow_numbers([202])]
+    assert lines[0] == 200 and lines[-1] == 9998  # 9999 is a failure code too
+    assert not set(lines) & set(FAILURE_CODES)
+    assert 4719 in lines and 4722 in lines
