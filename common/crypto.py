@@ -46,3 +46,13 @@ def rotate_token(token: str) -> str:
         return keyring().rotate(token.encode("ascii")).decode("ascii")
     except InvalidToken as error:
         raise DecryptionError("A stored value could not be decrypted with any key.") from error
+
+
+def is_current(token: str) -> bool:
+    """True when the token is already encrypted under the newest key."""
+    keys = settings.FIELD_ENCRYPTION_KEYS
+    try:
+        Fernet(keys[0].encode()).decrypt(token.encode("ascii"))
+    except (InvalidToken, IndexError):
+        return False
+    return True
