@@ -6,6 +6,7 @@ up as a leak instead of passing unnoticed (RELIABILITY.md section 4.2).
 
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -115,3 +116,73 @@ def _empty_task_queue() -> None:
         from config.celery import app
 
         app.control.purge()
+
+
+FIRM_TOLL_FREE_NUMBER = "+18445550100"
+
+
+@pytest.fixture(scope="session")
+def provider_sandbox_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """One provider sandbox process for the session; `sandbox` resets it per test."""
+    from provider_sandbox.testing import running_sandbox
+
+    with running_sandbox(state_dir=tmp_path_factory.mktemp("provider-sandbox")) as process:
+        yield process
+
+
+@pytest.fixture
+def sandbox(provider_sandbox_process: Any, settings: Any) -> Any:
+    """The sandbox, reset, with the app's provider settings pointing at it.
+
+    Callbacks are recorded but not sent (callback_url None); a test that wants them posted
+    to the app sets `sandbox.control.set_settings(callback_url=live_server.url)`.
+    """
+    from texting.provider import clear_token_cache
+
+    process = provider_sandbox_process
+    process.control.reset()
+    process.control.set_settings(
+        callback_url=None,
+        block_unverified=False,
+        verification_delay_seconds=0.2,
+        callback_retry_schedule=[0.2, 0.5, 1.0],
+    )
+    settings.PROVIDER_API_URL = process.url
+    settings.PROVIDER_ACCOUNT_ID = process.account_id
+    settings.PROVIDER_APPLICATION_ID = "sandbox-application"
+    settings.PROVIDER_USERNAME = process.username
+    settings.PROVIDER_PASSWORD = process.password
+    settings.PROVIDER_CLIENT_ID = ""
+    settings.PROVIDER_CLIENT_SECRET = ""
+    for family in ("MESSAGING", "NUMBERS", "VERIFICATION", "OAUTH"):
+        setattr(settings, f"PROVIDER_{family}_URL", "")
+    clear_token_cache()
+    return process
+
+
+@pytest.fixture
+def texting_firm(firm: Firm, sandbox: Any) -> Firm:
+    """`firm` with texting set up: its toll-free number assigned and owned in the sandbox."""
+    firm.toll_free_number_e164 = FIRM_TOLL_FREE_NUMBER
+    firm.save()
+    sandbox.control.own_number(FIRM_TOLL_FREE_NUMBER)
+    return firm
+
+
+def _services_configured() -> bool:
+    from django.conf import settings as django_settings
+
+    engine = django_settings.DATABASES["default"]["ENGINE"]
+    return bool(django_settings.REDIS_URL) and engine == "django.db.backends.postgresql"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked `services` run against PostgreSQL and Redis (as in CI's first pass) and
+    are deselected, not skipped, on a machine without them (CI's second pass)."""
+    if _services_configured():
+        return
+    kept = [item for item in items if item.get_closest_marker("services") is None]
+    deselected = [item for item in items if item.get_closest_marker("services") is not None]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = kept

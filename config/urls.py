@@ -6,6 +6,7 @@ api_v1 = [
     path("", include("accounts.api.urls")),
     path("", include("contacts.api.urls")),
     path("", include("matters.api.urls")),
+    path("", include("texting.api.urls")),
 ]
 
 urlpatterns = [

@@ -18,5 +18,11 @@ def test_schema_generates_cleanly_and_validates(tmp_path: Path) -> None:
         "/api/v1/matters/",
         "/api/v1/matters/{id}/",
         "/api/v1/users/who_am_i/",
+        "/api/v1/text_message_conversations/",
+        "/api/v1/text_message_conversations/{id}/messages/",
+        "/api/v1/text_message_conversations/{id}/read/",
+        "/api/v1/text_messages/",
+        "/api/v1/text_messages/{id}/",
+        "/api/v1/text_messages/{id}/retry/",
     ):
         assert path in schema["paths"], path

@@ -25,6 +25,7 @@ from matters.tests.factories import (
     MatterFactory,
     MatterRelatedContactFactory,
 )
+from texting.tests.factories import ConversationFactory, MessageFactory
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,11 @@ def firm_objects(firm) -> dict[str, Any]:
     folder = FolderFactory(matter=matter)
     document = DocumentFactory(matter=matter, folder=folder)
     token = ApiTokenFactory(user=MembershipFactory(firm=firm).user)
+    conversation = ConversationFactory(contact=contact)
+    message = MessageFactory(conversation=conversation)
     return {
+        "conversation": conversation,
+        "message": message,
         "contact": contact,
         "related_contact": relationship.related_contact,
         "matter": matter,
@@ -87,8 +92,14 @@ def _param_value(route: Route, name: str, objects: dict[str, Any]) -> str:
         "document_id": "document",
         "token_id": "token",
     }
+    if name == "position":
+        return "0"
     if name == "id":
-        key = "matter" if route.template.startswith("api/v1/matters/") else "contact"
+        key = {
+            "api/v1/matters/": "matter",
+            "api/v1/text_message_conversations/": "conversation",
+            "api/v1/text_messages/": "message",
+        }.get(route.template.split("<")[0], "contact")
     elif name == "related_id":
         key = "matter_related" if route.template.startswith("matters/") else "related_contact"
     else:

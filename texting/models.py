@@ -1,13 +1,14 @@
-"""Texting: the firm's texting settings and the provider's callbacks as received.
+"""Texting: settings, provider callbacks as received, conversations and their messages."""
 
-Conversations and messages arrive with the texting pipeline (issue 4); this module holds
-what the provider webhooks need now.
-"""
+import uuid as uuid_module
 
+from django.conf import settings
 from django.db import models
 
-from common.fields import EncryptedJSONField
+from common.fields import EncryptedJSONField, EncryptedTextField
 from common.models import FirmOwned
+
+from .provider.failure_reasons import FailureReason
 
 
 class TextingSettings(FirmOwned):
@@ -80,3 +81,218 @@ class ProviderEvent(FirmOwned):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.event_type} ({self.provider_message_id or self.uuid})"
+
+
+class Conversation(FirmOwned):
+    """The one thread between the firm and a contact (C1). Created by the first text."""
+
+    contact = models.ForeignKey(
+        "contacts.Contact", on_delete=models.PROTECT, related_name="conversations"
+    )
+    # Kept on each new message so the Communications list sorts and previews without
+    # scanning messages.
+    last_message = models.ForeignKey(
+        "Message", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    last_message_at = models.DateTimeField(null=True, blank=True)
+    # The last time the firm texted this contact: inbound texts are accepted only after one
+    # (C6), and among contacts sharing a number the most recently texted gets the reply.
+    last_outbound_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["firm", "contact"], name="one_conversation_per_contact"
+            ),
+        ]
+        indexes = [models.Index(fields=["firm", "-last_message_at"])]
+
+    def __str__(self) -> str:
+        return f"Conversation {self.uuid}"
+
+
+class Message(FirmOwned):
+    """One text, either way. Bodies are encrypted at rest (C1); messages are never edited
+    by hand or hard-deleted: they are the record.
+
+    Outbound lifecycle (C8), moved only forward by guarded updates:
+
+        queued ──► sending ──► sent ──► delivered
+           ▲          │          │
+           └─retry────┤          └──► failed (failure_reason, error_code)
+                      └──────────────► failed
+
+    The row itself is the outbox: `queued` with `next_attempt_at` means "a deliver task is
+    due"; a sweeper re-enqueues rows whose task was lost. `awaiting_callback_since` marks a
+    send whose outcome is unknown (timeout after the request was sent): it is re-sent only
+    when no callback carrying our tag arrived in time. A retry from the UI creates a new
+    message linked by `retry_of`. Inbound messages are `received`.
+    """
+
+    class Direction(models.TextChoices):
+        INBOUND = "inbound", "Inbound"
+        OUTBOUND = "outbound", "Outbound"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        DELIVERED = "delivered", "Delivered"
+        FAILED = "failed", "Failed"
+        RECEIVED = "received", "Received"
+
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.PROTECT, related_name="messages"
+    )
+    direction = models.CharField(max_length=10, choices=Direction.choices)
+    body = EncryptedTextField()
+    status = models.CharField(max_length=10, choices=Status.choices)
+    failure_reason = models.CharField(max_length=30, choices=FailureReason.choices, blank=True)
+    error_code = models.PositiveIntegerField(null=True, blank=True)
+    provider_message_id = models.CharField(max_length=64, blank=True, db_index=True)
+    segments = models.PositiveSmallIntegerField(default=1)
+    from_e164 = models.CharField(max_length=16)
+    to_e164 = models.CharField(max_length=16)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # Texts the product sends by itself (opt-out confirmations, reminders) rather than a
+    # person; quiet hours (E3) apply only to these.
+    automated = models.BooleanField(default=False)
+    retry_of = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="retried_by"
+    )
+    # The same key twice (a double-click, a client retry) returns the first message.
+    idempotency_key = models.UUIDField(null=True, blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    awaiting_callback_since = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["firm", "idempotency_key"], name="message_idempotency_key_once"
+            ),
+            # An inbound text delivered twice by the provider is stored once (N1).
+            models.UniqueConstraint(
+                fields=["firm", "provider_message_id"],
+                condition=models.Q(direction="inbound"),
+                name="inbound_message_once",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["conversation", "created_at"]),
+            models.Index(fields=["status", "next_attempt_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.direction} message {self.uuid} ({self.status})"
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in {self.Status.DELIVERED, self.Status.FAILED, self.Status.RECEIVED}
+
+
+def message_media_upload_to(instance: "MessageMedia", filename: str) -> str:
+    return f"firms/{instance.firm.uuid}/text-media/{uuid_module.uuid4()}"
+
+
+class MessageMedia(FirmOwned):
+    """One attachment of an inbound MMS (C7). Accepted ones keep a private copy for the
+    thread and a Document in each of the contact's matters; refused ones keep only their
+    type for the "attachment not accepted" line. Metadata is encrypted."""
+
+    message = models.ForeignKey(Message, on_delete=models.PROTECT, related_name="media")
+    position = models.PositiveSmallIntegerField()
+    accepted = models.BooleanField()
+    # {"filename", "content_type", "size", "refused_type"}: names can be sensitive.
+    metadata = EncryptedJSONField()
+    file = models.FileField(upload_to=message_media_upload_to, blank=True, max_length=300)
+
+    class Meta:
+        ordering = ["message", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["message", "position"], name="media_position_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Media {self.position} of {self.message_id}"
+
+
+class MessageMediaDocument(FirmOwned):
+    """The Document an accepted attachment became in one matter: once per (media, matter)."""
+
+    media = models.ForeignKey(MessageMedia, on_delete=models.PROTECT, related_name="documents")
+    document = models.OneToOneField(
+        "matters.Document", on_delete=models.PROTECT, related_name="text_media"
+    )
+    matter = models.ForeignKey("matters.Matter", on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["media", "matter"], name="media_document_once_per_matter"
+            ),
+        ]
+
+
+class ReadState(FirmOwned):
+    """How much of a conversation one user has read (C9). `unread_count` is maintained as
+    messages arrive, so badges cost one indexed sum, not a count over messages."""
+
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="read_states"
+    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    unread_count = models.PositiveIntegerField(default=0)
+    last_read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["conversation", "user"], name="read_state_once"),
+        ]
+        indexes = [models.Index(fields=["firm", "user", "unread_count"])]
+
+
+class OptOut(FirmOwned):
+    """A number that asked not to be texted by this firm (C10). Active while `opted_in_at`
+    is null; START/UNSTOP sets it. Sends to an active opt-out fail with `opted_out`."""
+
+    class Source(models.TextChoices):
+        KEYWORD = "keyword", "Replied with an opt-out word"
+        PROVIDER = "provider", "Reported by the provider (4775)"
+
+    number_e164 = models.CharField(max_length=16)
+    source = models.CharField(max_length=10, choices=Source.choices)
+    opted_out_at = models.DateTimeField()
+    opted_in_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["firm", "number_e164"], name="opt_out_once_per_number"),
+        ]
+
+
+class DroppedInbound(FirmOwned):
+    """An inbound text not put in any thread (C6): who, when, why — never the body."""
+
+    class Reason(models.TextChoices):
+        UNKNOWN_SENDER = "unknown_sender", "Not the texting number of any contact"
+        NEVER_TEXTED = "never_texted", "A contact the firm has not texted yet"
+
+    sender_e164 = models.CharField(max_length=16)
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    received_at = models.DateTimeField()
+    provider_message_id = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["firm", "provider_message_id"], name="dropped_inbound_once"
+            ),
+        ]

@@ -1,7 +1,27 @@
+"""Thin Celery wrappers: ids in, the firm's scope opened, one service called.
+
+Every task has a stable name and is idempotent: the services claim rows with conditional
+updates, so a duplicated, replayed or late task changes nothing.
+"""
+
+import logging
+from typing import Any
+
 from celery import Task, shared_task
 from django_scopes import scope
 
+from .provider import ProviderUnavailable
 from .services import provider_event_process
+from .services.media import inbound_media_fetch
+from .services.sending import (
+    DeliveryPostponed,
+    message_deliver,
+    message_deliver_gave_up,
+    message_reconcile,
+    outbox_sweep,
+)
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(
@@ -16,3 +36,88 @@ def provider_event_process_task(self: Task, firm_id: int, event_id: int) -> None
     """Apply one stored provider event; running it twice changes nothing the second time."""
     with scope(firm=firm_id):
         provider_event_process(firm_id=firm_id, event_id=event_id)
+
+
+def _ids(args: Any, kwargs: Any) -> tuple[int, int] | None:
+    values = list(args or ()) + [kwargs.get(k) for k in ("firm_id", "message_id") if kwargs]
+    values = [v for v in values if v is not None]
+    if len(values) < 2:
+        return None
+    return int(values[0]), int(values[1])
+
+
+def _message_deliver_failed(
+    self: Task, exc: BaseException, task_id: str, args: Any, kwargs: Any, einfo: Any
+) -> None:
+    """Retries exhausted on an unavailable provider: the text fails as a temporary error."""
+    ids = _ids(args, kwargs)
+    if ids is None or not isinstance(exc, ProviderUnavailable):
+        return  # a bug or an outage of our own: the row stays for the outbox sweeper
+    firm_id, message_id = ids
+    with scope(firm=firm_id):
+        message_deliver_gave_up(firm_id=firm_id, message_id=message_id)
+
+
+@shared_task(
+    bind=True,
+    name="texting.message_deliver",
+    acks_late=True,
+    autoretry_for=(ProviderUnavailable,),
+    retry_backoff=5,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    max_retries=8,
+    on_failure=_message_deliver_failed,
+)
+def message_deliver_task(self: Task, firm_id: int, message_id: int) -> None:
+    """Send one queued text (claims QUEUED→SENDING; a no-op for any other state).
+
+    When the provider is unavailable the service has put the text back to QUEUED with
+    `next_attempt_at`; the task retries at that time (backoff with jitter, at least the
+    provider's Retry-After). Out of retries, `_message_deliver_failed` fails the text.
+    """
+    with scope(firm=firm_id):
+        try:
+            message_deliver(firm_id=firm_id, message_id=message_id)
+        except DeliveryPostponed as exc:
+            if self.request.is_eager:
+                # No broker to retry through (the embedded default): the row stays QUEUED
+                # for the outbox sweeper, and the caller (a web request) is not failed.
+                logger.warning(
+                    "provider unavailable; text left queued",
+                    extra={"firm_id": firm_id, "message_id": message_id},
+                )
+                return
+            raise self.retry(exc=exc, countdown=exc.countdown) from None
+
+
+@shared_task(bind=True, name="texting.message_reconcile", acks_late=True)
+def message_reconcile_task(self: Task, firm_id: int, message_id: int) -> None:
+    """Resolve a send whose answer was lost: re-send only if no callback with our tag came."""
+    with scope(firm=firm_id):
+        message_reconcile(firm_id=firm_id, message_id=message_id)
+
+
+@shared_task(bind=True, name="texting.outbox_sweep", acks_late=False, ignore_result=True)
+def outbox_sweep_task(self: Task) -> None:
+    """Every minute: re-enqueue texts whose task was lost; reconcile stuck sends. Opens each
+    firm's scope itself; a cache lock keeps two runs from overlapping."""
+    outbox_sweep()
+
+
+@shared_task(
+    bind=True,
+    name="texting.inbound_media_fetch",
+    acks_late=True,
+    autoretry_for=(ProviderUnavailable,),
+    retry_backoff=5,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    # About two hours of retries: well inside the provider's two days of media retention.
+    max_retries=15,
+)
+def inbound_media_fetch_task(self: Task, firm_id: int, message_id: int) -> None:
+    """Download and file the attachments of one inbound MMS (C7). Idempotent: a re-run
+    downloads only attachments not yet recorded and files each on a matter once."""
+    with scope(firm=firm_id):
+        inbound_media_fetch(firm_id=firm_id, message_id=message_id)

@@ -6,11 +6,17 @@ from typing import Any
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Model, QuerySet
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import Firm
 
+_UUID = {"type": "string", "format": "uuid"}
 
+
+@extend_schema_field(
+    {"oneOf": [_UUID, {"type": "object", "properties": {"id": _UUID}, "required": ["id"]}]}
+)
 class FirmScopedRelatedField(serializers.RelatedField):  # type: ignore[type-arg]
     """Accepts `"<uuid>"` or `{"id": "<uuid>"}` (Clio's style) and finds it in the firm.
 

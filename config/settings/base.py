@@ -188,6 +188,11 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several resources have a `status`; name each choice set after its resource.
+    "ENUM_NAME_OVERRIDES": {
+        "MatterStatusEnum": "matters.models.Matter.Status",
+        "TextMessageStatusEnum": "texting.models.Message.Status",
+    },
 }
 
 # --- Celery -------------------------------------------------------------------------------
@@ -210,6 +215,12 @@ CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 60 * 60}
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "common.worker_heartbeat", "schedule": 30.0},
+    # Re-enqueues texts whose task was lost and reconciles sends a dead worker left behind.
+    "texting-outbox-sweep": {
+        "task": "texting.outbox_sweep",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
 }
 
 # --- Provider (Bandwidth or the provider sandbox) -----------------------------------------
@@ -230,8 +241,37 @@ PROVIDER_OAUTH_URL = env.str("PROVIDER_OAUTH_URL", default="")
 # every provider call. A read timeout on a send is "outcome unknown", never a blind re-send.
 PROVIDER_CONNECT_TIMEOUT = env.float("PROVIDER_CONNECT_TIMEOUT", default=3.05)
 PROVIDER_READ_TIMEOUT = env.float("PROVIDER_READ_TIMEOUT", default=10.0)
+# The provider's send rate for the whole account, in segments per second, shared by every
+# worker through Redis (0: no limit). Bandwidth's default for a new account is 1.
+PROVIDER_RATE_LIMIT_SEGMENTS_PER_SECOND = env.float(
+    "PROVIDER_RATE_LIMIT_SEGMENTS_PER_SECOND", default=10.0
+)
 WEBHOOK_USERNAME = env.str("WEBHOOK_USERNAME", default="")
 WEBHOOK_PASSWORD = env.str("WEBHOOK_PASSWORD", default="")
+
+# --- Texting --------------------------------------------------------------------------------
+
+# Largest inbound MMS attachment downloaded and kept (bytes); larger ones are refused with
+# "attachment not accepted (file over 5 MB)" and not stored (C7).
+TEXTING_MEDIA_MAX_BYTES = env.int("TEXTING_MEDIA_MAX_BYTES", default=5 * 1024 * 1024)
+
+# --- Texting outbox (texting/services/sending.py) -------------------------------------------
+
+# Seconds a send whose answer was lost (timeout after the request left) waits for a status
+# callback carrying our tag before it is sent again (PROVIDER_API.md decision 3).
+TEXTING_OUTCOME_WAIT_SECONDS = env.float("TEXTING_OUTCOME_WAIT_SECONDS", default=120.0)
+# A queued text this many seconds past its next attempt lost its task: the sweeper
+# re-enqueues it.
+TEXTING_SWEEP_GRACE_SECONDS = env.float("TEXTING_SWEEP_GRACE_SECONDS", default=300.0)
+# Backoff of retries after provider 5xx/429/connection errors (exponential, full jitter).
+TEXTING_RETRY_BACKOFF_SECONDS = env.int("TEXTING_RETRY_BACKOFF_SECONDS", default=5)
+TEXTING_RETRY_BACKOFF_MAX_SECONDS = env.int("TEXTING_RETRY_BACKOFF_MAX_SECONDS", default=600)
+# When the provider refuses our credentials or configuration, texts wait this long.
+TEXTING_CONFIGURATION_RETRY_SECONDS = env.float(
+    "TEXTING_CONFIGURATION_RETRY_SECONDS", default=600.0
+)
+# Provider calls one text may take in all before it fails as a temporary error.
+TEXTING_MAX_SEND_ATTEMPTS = env.int("TEXTING_MAX_SEND_ATTEMPTS", default=20)
 
 # --- Logging: no message bodies or phone numbers, ever (STYLE.md section 10) ---------------
 

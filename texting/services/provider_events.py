@@ -1,4 +1,4 @@
-"""Writes for texting: provider callbacks stored once and applied, the answer to callers.
+"""Provider callbacks: stored once, applied by a task; the answer to callers (C11).
 
 Callbacks are routed to a firm by its toll-free number, never by anything the payload
 claims about accounts. Every write happens inside that firm's scope.
@@ -20,9 +20,9 @@ from django_scopes import scope
 from accounts.models import Firm
 from common.phones import phone_display
 
-from .models import ProviderEvent, TextingSettings
-from .provider.callbacks import MessageEvent, VerificationEvent, VoiceEvent
-from .selectors import texting_settings_get
+from ..models import ProviderEvent, TextingSettings
+from ..provider.callbacks import MessageEvent, VerificationEvent, VoiceEvent
+from ..selectors import texting_settings_get
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +60,7 @@ def _event_store(
     occurred_at: Any = None,
 ) -> ProviderEvent | None:
     """Insert the event unless its dedupe key is already stored; None for a replay."""
-    from .tasks import provider_event_process_task
+    from ..tasks import provider_event_process_task
 
     with scope(firm=firm.id):
         try:
@@ -221,9 +221,12 @@ def provider_event_process(*, firm_id: int, event_id: int) -> bool:
 
     The row is locked and marked processed in the same transaction as its effect, so two
     workers given the same event apply it once. Verification events update the firm's
-    verification status (S3); messaging events are applied to messages by the texting
-    pipeline (issue 4) and are only marked here.
+    verification status (S3); status callbacks move our outbound messages (sending.py),
+    inbound texts become messages in the contact's conversation (receiving.py).
     """
+    from .receiving import inbound_event_apply
+    from .sending import status_event_apply
+
     event = (
         ProviderEvent.objects.select_for_update()
         .filter(firm_id=firm_id, id=event_id, processed_at__isnull=True)
@@ -231,8 +234,14 @@ def provider_event_process(*, firm_id: int, event_id: int) -> bool:
     )
     if event is None:
         return False
+    firm = Firm.objects.get(id=firm_id)
     if event.kind == ProviderEvent.Kind.VERIFICATION:
-        verification_status_apply(firm=Firm.objects.get(id=firm_id), event=event)
+        verification_status_apply(firm=firm, event=event)
+    elif event.kind == ProviderEvent.Kind.MESSAGING:
+        if event.event_type == "message-received":
+            inbound_event_apply(firm=firm, event=event)
+        else:
+            status_event_apply(firm=firm, event=event)
     event.processed_at = timezone.now()
     event.save(update_fields=["processed_at", "updated_at"])
     return True

@@ -1,0 +1,63 @@
+"""Domain errors of texting: each message is the sentence the user reads.
+
+Views turn them into form errors, the API into the status named here (400 unless said).
+Raising one changes nothing: the services check before they write.
+"""
+
+from common.exceptions import ApplicationError
+
+
+class TextingUnavailable(ApplicationError):
+    """The firm's plan or region has no texting (T3)."""
+
+    status_code = 403
+    error_type = "texting_unavailable"
+
+
+class NoTollFreeNumber(ApplicationError):
+    """The firm has no toll-free number to text from yet (S2)."""
+
+    status_code = 409
+    error_type = "no_toll_free_number"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Your firm has no texting number yet. An admin can get one in Settings → Texting."
+        )
+
+
+class NoTextingNumber(ApplicationError):
+    """The contact has no phone number marked for texting."""
+
+    error_type = "no_texting_number"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This contact has no texting number. Mark one of their mobile numbers as the "
+            "texting number first.",
+            fields={"contact_id": ["This contact has no texting number."]},
+        )
+
+
+class EmptyMessage(ApplicationError):
+    error_type = "empty_message"
+
+    def __init__(self) -> None:
+        super().__init__("Write a message before sending.", fields={"body": ["Write a message."]})
+
+
+class MessageTooLong(ApplicationError):
+    """Over the provider's limit for one text (C5)."""
+
+    error_type = "message_too_long"
+
+    def __init__(self, *, length: int, limit: int) -> None:
+        sentence = f"A text can have at most {limit} characters; this one has {length}."
+        super().__init__(sentence, fields={"body": [sentence]})
+
+
+class MessageNotRetryable(ApplicationError):
+    """Retry asked for a text that cannot be retried (C8): the sentence says why."""
+
+    status_code = 409
+    error_type = "not_retryable"

@@ -1,0 +1,24 @@
+"""Every write of texting, by concern:
+
+- provider_events: callbacks stored once, processed by a task, the answer to callers (C11);
+- sending: outbound texts, the outbox, delivery status, retries, the sweeper (C5, C8);
+- receiving: inbound texts into conversations (C6); media: MMS attachments (C7);
+- optouts: STOP/START/HELP and the opt-out list (C10);
+- reading: read state and unread counts (C9).
+"""
+
+from .provider_events import (
+    messaging_events_record,
+    provider_event_process,
+    verification_event_record,
+    verification_status_apply,
+    voice_event_answer,
+)
+
+__all__ = [
+    "messaging_events_record",
+    "provider_event_process",
+    "verification_event_record",
+    "verification_status_apply",
+    "voice_event_answer",
+]

@@ -1,0 +1,829 @@
+"""Outbound texts: the outbox, the provider call, delivery status (C5, C8, N1).
+
+The message row is the outbox (see the lifecycle in `Message`'s docstring):
+
+- `message_send` checks everything it can before writing, then creates the message QUEUED
+  (or FAILED `opted_out`, without any provider call) in the same transaction as the
+  conversation's "last message" fields, and enqueues `message_deliver_task` on commit.
+- `message_deliver` (the task's body, outside any transaction) claims QUEUED → SENDING with
+  a conditional update, so a duplicated or replayed task is a no-op; waits its turn in the
+  provider's rate limit (re-scheduled, never asleep in a worker); calls the provider with
+  our message uuid as `tag`; then records the outcome with guarded updates:
+      202                     → SENT (provider id kept)
+      ProviderUnavailable     → QUEUED again with next_attempt_at; Celery retries the task
+      ProviderRejected        → FAILED with the reason (never retried)
+      our configuration wrong → QUEUED, retried much later (a client's text is not burnt)
+      OutcomeUnknown          → stays SENDING, awaiting the callback that carries our tag;
+                                `message_reconcile` re-sends only when none came in time
+                                (PROVIDER_API.md decision 3: the one documented window in
+                                which the provider may get the same text twice).
+- `status_event_apply` moves a message forward only (queued < sending < sent < delivered =
+  failed; terminal states never change), whatever order callbacks arrive in.
+- `outbox_sweep` re-enqueues what a lost broker message left behind and reconciles sends
+  that a dead worker left in SENDING.
+
+Logs carry ids only: never a body, never a full phone number.
+"""
+
+from __future__ import annotations
+
+import enum
+import functools
+import logging
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from celery.utils.time import get_exponential_backoff_interval
+from django.conf import settings
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q, QuerySet, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django_scopes import scope
+
+from accounts.models import Firm, User
+from accounts.selectors import texting_availability
+from contacts.exceptions import ContactNotFound
+from contacts.models import Contact
+from contacts.selectors import texting_number
+
+from .. import ratelimit
+from ..exceptions import (
+    EmptyMessage,
+    MessageNotRetryable,
+    MessageTooLong,
+    NoTextingNumber,
+    NoTollFreeNumber,
+    TextingUnavailable,
+)
+from ..models import Conversation, Message, OptOut, ProviderEvent
+from ..provider import (
+    GUIDANCE,
+    FailureReason,
+    OutcomeUnknown,
+    ProviderAuthError,
+    ProviderClient,
+    ProviderRejected,
+    ProviderUnavailable,
+    failure_for_code,
+    offers_retry,
+)
+from ..segments import MAX_TEXT_CHARS, segment_count
+from .optouts import opt_out_active, opt_out_record
+
+logger = logging.getLogger(__name__)
+
+Status = Message.Status
+
+# Forward order of the outbound lifecycle; a transition goes only to a higher rank.
+_RANK: dict[str, int] = {
+    Status.QUEUED: 0,
+    Status.SENDING: 1,
+    Status.SENT: 2,
+    Status.DELIVERED: 3,
+    Status.FAILED: 3,
+}
+# What each provider status callback means for our message. "message-sending" says the
+# provider has it and is handing it to the carrier: for us, sent.
+_EVENT_STATUS: dict[str, str] = {
+    "message-sending": Status.SENT,
+    "message-sent": Status.SENT,
+    "message-delivered": Status.DELIVERED,
+    "message-failed": Status.FAILED,
+}
+# A message-failed without errorCode: the provider's "unknown downstream error".
+_UNKNOWN_CODE = 9999
+# In the embedded default (no broker, tasks run in process) a countdown cannot be honoured;
+# waits up to this long (the rate limit's) are slept through, longer ones are left to the
+# callback or the outbox sweeper.
+_EAGER_MAX_WAIT_SECONDS = 2.0
+_SWEEP_LOCK_KEY = "texting:outbox-sweep:lock"
+_SWEEP_BATCH = 500
+# Longer than any sweep takes; a sweeper that died holding it blocks the next ones this long.
+_SWEEP_LOCK_SECONDS = 120
+
+
+def _setting(name: str, default: float) -> float:
+    return float(getattr(settings, name, default))
+
+
+def outcome_wait_seconds() -> float:
+    """How long a send whose answer was lost waits for a callback before it is re-sent."""
+    return _setting("TEXTING_OUTCOME_WAIT_SECONDS", 120)
+
+
+class DeliveryResult(enum.StrEnum):
+    """What one `message_deliver` call did (for the task, logs and tests)."""
+
+    SKIPPED = "skipped"  # not QUEUED: another worker has it, or it is done
+    SENT = "sent"  # the provider accepted it (202)
+    DEFERRED = "deferred"  # rate limit or our configuration: back to QUEUED, re-enqueued
+    FAILED = "failed"  # refused for good (or out of attempts)
+    OUTCOME_UNKNOWN = "outcome_unknown"  # sent, answer lost: waiting for the callback
+
+
+class DeliveryPostponed(ProviderUnavailable):
+    """The provider did not take the text (5xx, 429, connection): it is QUEUED again and
+    should be tried in `countdown` seconds. The task re-raises it through Celery's retry."""
+
+    def __init__(self, cause: ProviderUnavailable, *, countdown: float) -> None:
+        super().__init__(
+            cause.message,
+            operation=cause.operation,
+            http_status=cause.http_status,
+            retry_after=cause.retry_after,
+            error_type=cause.error_type,
+        )
+        self.countdown = countdown
+
+
+# --- sending ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def conversation_get_or_create(*, firm: Firm, contact: Contact) -> Conversation:
+    """The one conversation between the firm and `contact`; safe under concurrent calls.
+
+    Raises ContactNotFound for a contact of another firm.
+    """
+    if contact.firm_id != firm.id:
+        raise ContactNotFound("No such contact.")
+    conversation, _ = Conversation.objects.for_firm(firm).get_or_create(firm=firm, contact=contact)
+    return conversation
+
+
+def _check_can_text(firm: Firm) -> str:
+    """The firm's toll-free number, or the error that says why the firm cannot text."""
+    availability = texting_availability(firm=firm)
+    if not availability.available:
+        raise TextingUnavailable(availability.reason)
+    if not firm.toll_free_number_e164:
+        raise NoTollFreeNumber()
+    return str(firm.toll_free_number_e164)
+
+
+def _check_body(body: str) -> None:
+    if not body or not body.strip():
+        raise EmptyMessage()
+    if len(body) > MAX_TEXT_CHARS:
+        raise MessageTooLong(length=len(body), limit=MAX_TEXT_CHARS)
+
+
+def _recipient_number(firm: Firm, contact: Contact) -> str:
+    if contact.firm_id != firm.id:
+        raise ContactNotFound("No such contact.")
+    number = texting_number(contact)
+    if number is None:
+        raise NoTextingNumber()
+    return number.number_e164
+
+
+def _message_create(
+    *,
+    firm: Firm,
+    from_e164: str,
+    conversation: Conversation,
+    to_e164: str,
+    sender: User | None,
+    body: str,
+    idempotency_key: uuid.UUID | None,
+    automated: bool,
+    bypass_opt_out: bool,
+    retry_of: Message | None = None,
+) -> Message:
+    """Insert the outbound message (QUEUED, or FAILED opted_out) and bump the conversation.
+
+    Runs inside the caller's transaction; the deliver task is enqueued on its commit.
+    """
+    now = timezone.now()
+    fields: dict[str, Any] = {
+        "firm": firm,
+        "conversation": conversation,
+        "direction": Message.Direction.OUTBOUND,
+        "body": body,
+        "from_e164": from_e164,
+        "to_e164": to_e164,
+        "segments": segment_count(body),
+        "sent_by": sender,
+        "automated": automated,
+        "retry_of": retry_of,
+        "idempotency_key": idempotency_key,
+    }
+    refused = not bypass_opt_out and opt_out_active(firm=firm, number=to_e164)
+    if refused:
+        # C10: refused before any provider call; the thread shows why.
+        fields.update(status=Status.FAILED, failure_reason=FailureReason.OPTED_OUT, failed_at=now)
+    else:
+        fields.update(status=Status.QUEUED, next_attempt_at=now)
+    try:
+        with transaction.atomic():
+            message = Message.objects.create(**fields)
+    except IntegrityError:
+        # A concurrent request with the same key (or a concurrent retry) won the insert.
+        if idempotency_key is not None:
+            first = Message.objects.for_firm(firm).filter(idempotency_key=idempotency_key).first()
+            if first is not None:
+                return first
+        if retry_of is not None:
+            raise MessageNotRetryable(
+                "This text was already retried; retry the newest attempt instead."
+            ) from None
+        raise
+    conversations = Conversation.objects.for_firm(firm).filter(id=conversation.id)
+    conversations.update(last_outbound_at=now, updated_at=now)
+    # An inbound text that committed meanwhile with a later time keeps the preview.
+    conversations.filter(Q(last_message_at__isnull=True) | Q(last_message_at__lte=now)).update(
+        last_message=message, last_message_at=now
+    )
+    conversation.last_outbound_at = now
+    if refused:
+        logger.info(
+            "text refused: number opted out",
+            extra={"firm_id": firm.id, "message_id": message.id},
+        )
+    else:
+        from ..tasks import message_deliver_task
+
+        message_deliver_task.delay_on_commit(firm.id, message.id)
+        logger.info("text queued", extra={"firm_id": firm.id, "message_id": message.id})
+    return message
+
+
+@transaction.atomic
+def message_send(
+    *,
+    firm: Firm,
+    sender: User | None,
+    contact: Contact,
+    body: str,
+    idempotency_key: uuid.UUID | None = None,
+    automated: bool = False,
+    bypass_opt_out: bool = False,
+) -> Message:
+    """Queue one SMS to the contact's texting number; delivered by a task after commit.
+
+    The same (firm, idempotency_key) returns the first message and sends nothing more, even
+    under concurrent requests. A number with an active opt-out gets a message created
+    FAILED `opted_out` and no provider call (C10), unless `bypass_opt_out` (only the opt-out
+    confirmation itself). Raises, writing nothing: TextingUnavailable (T3),
+    NoTollFreeNumber, ContactNotFound (another firm's contact), NoTextingNumber,
+    EmptyMessage, MessageTooLong (over the provider's 2048 characters, C5).
+    """
+    if idempotency_key is not None:
+        first = Message.objects.for_firm(firm).filter(idempotency_key=idempotency_key).first()
+        if first is not None:
+            return first
+    from_e164 = _check_can_text(firm)
+    to_e164 = _recipient_number(firm, contact)
+    _check_body(body)
+    conversation = conversation_get_or_create(firm=firm, contact=contact)
+    return _message_create(
+        firm=firm,
+        from_e164=from_e164,
+        conversation=conversation,
+        to_e164=to_e164,
+        sender=sender,
+        body=body,
+        idempotency_key=idempotency_key,
+        automated=automated,
+        bypass_opt_out=bypass_opt_out,
+    )
+
+
+@transaction.atomic
+def message_retry(*, firm: Firm, actor: User, message: Message) -> Message:
+    """A new attempt of a failed text, linked to it by `retry_of`, sent like message_send.
+
+    Only a FAILED outbound text whose reason says "try again" (C8, `offers_retry`) and that
+    has not been retried yet; two concurrent retries make one attempt. Raises
+    MessageNotRetryable (with the sentence why), or what message_send raises.
+    """
+    if message.firm_id != firm.id:
+        raise Message.DoesNotExist
+    failed = (
+        Message.objects.for_firm(firm)
+        .select_for_update()
+        .select_related("conversation__contact")
+        .get(id=message.id)
+    )
+    if failed.direction != Message.Direction.OUTBOUND:
+        raise MessageNotRetryable("Only texts the firm sent can be retried.")
+    if failed.status != Status.FAILED:
+        raise MessageNotRetryable(
+            f"Only a failed text can be retried; this one is {failed.get_status_display().lower()}."
+        )
+    if not failed.failure_reason or not offers_retry(failed.failure_reason):
+        reason = FailureReason(failed.failure_reason or FailureReason.UNKNOWN_ERROR)
+        raise MessageNotRetryable(
+            f"A text that failed with “{reason.label.lower()}” cannot be retried. "
+            f"{GUIDANCE[reason]}"
+        )
+    if Message.objects.for_firm(firm).filter(retry_of=failed).exists():
+        raise MessageNotRetryable(
+            "This text was already retried; retry the newest attempt instead."
+        )
+    from_e164 = _check_can_text(firm)
+    contact = failed.conversation.contact
+    to_e164 = _recipient_number(firm, contact)
+    return _message_create(
+        firm=firm,
+        from_e164=from_e164,
+        conversation=failed.conversation,
+        to_e164=to_e164,
+        sender=actor,
+        body=failed.body,
+        idempotency_key=None,
+        automated=False,
+        bypass_opt_out=False,
+        retry_of=failed,
+    )
+
+
+# --- delivering ------------------------------------------------------------------------------
+
+
+def _outbound(firm_id: int, message_id: int) -> QuerySet[Message]:
+    return Message.objects.filter(
+        firm_id=firm_id, id=message_id, direction=Message.Direction.OUTBOUND
+    )
+
+
+def _log_extra(firm_id: int, message_id: int, **more: Any) -> dict[str, Any]:
+    return {"firm_id": firm_id, "message_id": message_id, **more}
+
+
+def _publish(task: Any, args: tuple[int, int], *, countdown: float) -> None:
+    """Publish `task(*args)` to run in `countdown` seconds (an on-commit callback)."""
+    if not task.app.conf.task_always_eager:
+        task.apply_async(args, countdown=countdown)
+        return
+    # Embedded default (no broker, tasks run in process): "later" can only mean sleeping
+    # here, which is fine for a rate-limit wait; anything longer is left to the status
+    # callback or the outbox sweeper.
+    if countdown > _EAGER_MAX_WAIT_SECONDS:
+        logger.info(
+            "no broker: %s left to the callback or the outbox sweeper",
+            task.name,
+            extra=_log_extra(*args),
+        )
+        return
+    time.sleep(countdown)
+    task.apply_async(args)
+
+
+def _run_later(task: Any, args: tuple[int, int], countdown: float) -> None:
+    """Enqueue `task(*args)` in `countdown` seconds once the current transaction commits."""
+    transaction.on_commit(
+        functools.partial(_publish, task, args, countdown=max(0.0, round(countdown, 3)))
+    )
+
+
+def _deliver_later(firm_id: int, message_id: int, countdown: float) -> None:
+    from ..tasks import message_deliver_task
+
+    _run_later(message_deliver_task, (firm_id, message_id), countdown)
+
+
+def _reconcile_later(firm_id: int, message_id: int, countdown: float) -> None:
+    from ..tasks import message_reconcile_task
+
+    _run_later(message_reconcile_task, (firm_id, message_id), countdown)
+
+
+def _back_to_queue(firm_id: int, message_id: int, *, delay: float) -> int:
+    now = timezone.now()
+    return (
+        _outbound(firm_id, message_id)
+        .filter(status=Status.SENDING)
+        .update(
+            status=Status.QUEUED,
+            next_attempt_at=now + timedelta(seconds=delay),
+            updated_at=now,
+        )
+    )
+
+
+def _fail(
+    firm_id: int,
+    message_id: int,
+    *,
+    reason: FailureReason,
+    from_statuses: tuple[str, ...] = (Status.SENDING,),
+    error_code: int | None = None,
+) -> int:
+    now = timezone.now()
+    return (
+        _outbound(firm_id, message_id)
+        .filter(status__in=from_statuses)
+        .update(
+            status=Status.FAILED,
+            failure_reason=reason,
+            error_code=error_code,
+            failed_at=now,
+            next_attempt_at=None,
+            updated_at=now,
+        )
+    )
+
+
+def _retry_delay(attempt: int, retry_after: float | None) -> float:
+    """Exponential backoff with full jitter (attempt 1 → up to 5 s), at least the provider's
+    Retry-After and at least one second."""
+    backoff = get_exponential_backoff_interval(
+        factor=int(_setting("TEXTING_RETRY_BACKOFF_SECONDS", 5)),
+        retries=max(0, attempt - 1),
+        maximum=int(_setting("TEXTING_RETRY_BACKOFF_MAX_SECONDS", 600)),
+        full_jitter=True,
+    )
+    return float(max(1.0, backoff, retry_after or 0.0))
+
+
+def _configuration_error(error: ProviderRejected) -> bool:
+    """True when the refusal is about our setup, not the text or its recipient."""
+    if isinstance(error, ProviderAuthError):
+        return True
+    return error.local and any(fe.field == "applicationId" for fe in error.field_errors)
+
+
+def message_deliver(*, firm_id: int, message_id: int) -> DeliveryResult:
+    """Send one QUEUED text to the provider, at most once per claim; idempotent.
+
+    Never runs inside a transaction (it calls the network): every write is its own guarded
+    update. Returns what it did. Raises DeliveryPostponed (a ProviderUnavailable) after
+    putting the text back to QUEUED with `next_attempt_at`, for Celery to retry; raises
+    ImproperlyConfigured before claiming anything when the provider settings are missing.
+    """
+    message = _outbound(firm_id, message_id).first()
+    if message is None or message.status != Status.QUEUED:
+        return DeliveryResult.SKIPPED
+    client = ProviderClient.from_settings()  # per call: settings may change (tests, rotation)
+    try:
+        return _deliver(client, message)
+    finally:
+        client.close()
+
+
+def _deliver(client: ProviderClient, message: Message) -> DeliveryResult:
+    firm_id, message_id = message.firm_id, message.id
+    now = timezone.now()
+    claimed = (
+        _outbound(firm_id, message_id)
+        .filter(status=Status.QUEUED)
+        .update(status=Status.SENDING, next_attempt_at=None, updated_at=now)
+    )
+    if not claimed:
+        return DeliveryResult.SKIPPED
+
+    max_attempts = int(_setting("TEXTING_MAX_SEND_ATTEMPTS", 20))
+    if message.attempts >= max_attempts:
+        _fail(firm_id, message_id, reason=FailureReason.TEMPORARY_ERROR)
+        logger.warning(
+            "text failed: out of attempts",
+            extra=_log_extra(firm_id, message_id, attempts=message.attempts),
+        )
+        return DeliveryResult.FAILED
+
+    wait = ratelimit.acquire(message.segments)
+    if wait > 0:
+        _back_to_queue(firm_id, message_id, delay=wait)
+        _deliver_later(firm_id, message_id, wait)
+        logger.debug(
+            "text waits %.2fs for the rate limit", wait, extra=_log_extra(firm_id, message_id)
+        )
+        return DeliveryResult.DEFERRED
+
+    attempt = message.attempts + 1
+    _outbound(firm_id, message_id).filter(status=Status.SENDING).update(
+        attempts=F("attempts") + 1, updated_at=timezone.now()
+    )
+
+    try:
+        sent = client.send_message(
+            from_number=message.from_e164,
+            to=message.to_e164,
+            text=message.body,
+            tag=str(message.uuid),
+        )
+    except OutcomeUnknown:
+        return _outcome_unknown(firm_id, message_id, attempt)
+    except ProviderUnavailable as error:
+        delay = _retry_delay(attempt, error.retry_after)
+        _back_to_queue(firm_id, message_id, delay=delay)
+        logger.warning(
+            "provider did not take the text (HTTP %s); retry in %.0fs",
+            error.http_status,
+            delay,
+            extra=_log_extra(firm_id, message_id, attempt=attempt),
+        )
+        raise DeliveryPostponed(error, countdown=delay) from None
+    except ProviderRejected as error:
+        if _configuration_error(error):
+            # Our credentials or account are wrong: an admin must fix them. The text waits
+            # (it is the client's, not a failure of theirs), and is tried again much later.
+            delay = _setting("TEXTING_CONFIGURATION_RETRY_SECONDS", 600)
+            _back_to_queue(firm_id, message_id, delay=delay)
+            _deliver_later(firm_id, message_id, delay)
+            logger.error(
+                "provider refused our credentials or configuration (HTTP %s, %s); text kept queued",
+                error.http_status,
+                error.error_type,
+                extra=_log_extra(firm_id, message_id),
+            )
+            return DeliveryResult.DEFERRED
+        reason = error.failure_reason or FailureReason.UNKNOWN_ERROR
+        _fail(firm_id, message_id, reason=reason)
+        # The description may quote the number: only the status and type are logged.
+        logger.info(
+            "provider refused the text (HTTP %s, %s): %s",
+            error.http_status,
+            error.error_type,
+            reason,
+            extra=_log_extra(firm_id, message_id),
+        )
+        return DeliveryResult.FAILED
+
+    now = timezone.now()
+    moved = (
+        _outbound(firm_id, message_id)
+        .filter(status=Status.SENDING)
+        .update(
+            status=Status.SENT,
+            provider_message_id=sent.id,
+            sent_at=now,
+            awaiting_callback_since=None,
+            updated_at=now,
+        )
+    )
+    if not moved:
+        # A callback was faster than this answer and moved the message on already.
+        _outbound(firm_id, message_id).filter(provider_message_id="").update(
+            provider_message_id=sent.id, updated_at=now
+        )
+    logger.info(
+        "text accepted by the provider", extra=_log_extra(firm_id, message_id, attempt=attempt)
+    )
+    return DeliveryResult.SENT
+
+
+def _outcome_unknown(firm_id: int, message_id: int, attempt: int) -> DeliveryResult:
+    now = timezone.now()
+    _outbound(firm_id, message_id).filter(status=Status.SENDING).update(
+        awaiting_callback_since=now, updated_at=now
+    )
+    wait = outcome_wait_seconds()
+    _reconcile_later(firm_id, message_id, wait)
+    logger.warning(
+        "text sent but the answer was lost; waiting %.0fs for its callback",
+        wait,
+        extra=_log_extra(firm_id, message_id, attempt=attempt),
+    )
+    return DeliveryResult.OUTCOME_UNKNOWN
+
+
+def message_deliver_gave_up(*, firm_id: int, message_id: int) -> bool:
+    """The deliver task ran out of retries: the text fails with `temporary_error` (C8).
+
+    Only a text still QUEUED is failed (not one another run is sending). Idempotent.
+    """
+    failed = _fail(
+        firm_id, message_id, reason=FailureReason.TEMPORARY_ERROR, from_statuses=(Status.QUEUED,)
+    )
+    if failed:
+        logger.warning(
+            "text failed: provider unavailable, retries exhausted",
+            extra=_log_extra(firm_id, message_id),
+        )
+    return bool(failed)
+
+
+def message_reconcile(*, firm_id: int, message_id: int) -> bool:
+    """Resolve a send whose answer was lost; True when the text was queued to go again.
+
+    If a callback carrying our tag has been stored (applied or not: it is applied now), the
+    provider has the text and nothing is re-sent. Only when none came within
+    TEXTING_OUTCOME_WAIT_SECONDS is it put back to QUEUED and delivered again — the
+    documented ambiguous window (PROVIDER_API.md decision 3). Idempotent; not transactional.
+    """
+    from .provider_events import provider_event_process
+
+    message = _outbound(firm_id, message_id).first()
+    if message is None or message.status != Status.SENDING or message.provider_message_id:
+        return False
+    since = message.awaiting_callback_since
+    if since is None:
+        return False
+    tag = str(message.uuid)
+    events = ProviderEvent.objects.filter(
+        firm_id=firm_id, kind=ProviderEvent.Kind.MESSAGING, tag=tag
+    )
+    if events.exists():
+        for event_id in events.filter(processed_at__isnull=True).values_list("id", flat=True):
+            provider_event_process(firm_id=firm_id, event_id=event_id)
+        logger.info(
+            "lost answer resolved by a callback: not re-sent", extra=_log_extra(firm_id, message_id)
+        )
+        return False
+    if since > timezone.now() - timedelta(seconds=outcome_wait_seconds()):
+        return False  # too early: the scheduled run (or the sweeper) comes back
+    now = timezone.now()
+    requeued = (
+        _outbound(firm_id, message_id)
+        .filter(status=Status.SENDING, provider_message_id="", awaiting_callback_since=since)
+        .update(
+            status=Status.QUEUED, awaiting_callback_since=None, next_attempt_at=now, updated_at=now
+        )
+    )
+    if requeued:
+        _deliver_later(firm_id, message_id, 0)
+        logger.warning(
+            "no callback for a send whose answer was lost: sending again",
+            extra=_log_extra(firm_id, message_id),
+        )
+    return bool(requeued)
+
+
+# --- status callbacks ------------------------------------------------------------------------
+
+
+def _message_for_event(firm: Firm, event: ProviderEvent) -> Message | None:
+    outbound = Message.objects.for_firm(firm).filter(direction=Message.Direction.OUTBOUND)
+    if event.tag:
+        try:
+            ours = uuid.UUID(event.tag)
+        except ValueError:
+            ours = None
+        if ours is not None:
+            message = outbound.filter(uuid=ours).first()
+            if message is not None:
+                return message
+    if event.provider_message_id:
+        return outbound.filter(provider_message_id=event.provider_message_id).first()
+    return None
+
+
+def _provider_opt_out(*, firm: Firm, number: str, at: datetime) -> None:
+    """The provider says the number opted out (4775, C10): later sends are refused.
+
+    A START the client sent after this failure happened wins over it (callbacks can arrive
+    hours late), so it does not opt the number out again.
+    """
+    opted_in_later = (
+        OptOut.objects.for_firm(firm).filter(number_e164=number, opted_in_at__gt=at).exists()
+    )
+    if not opted_in_later:
+        opt_out_record(firm=firm, number=number, source=OptOut.Source.PROVIDER)
+
+
+def status_event_apply(*, firm: Firm, event: ProviderEvent) -> None:
+    """Move the outbound message a status callback is about, forward only.
+
+    Runs inside provider_event_process's transaction. The message is found by our tag (its
+    uuid), else by the provider's id, in this firm only; callbacks about messages that are
+    not ours are ignored. The provider id is kept if the 202 was lost, an awaited outcome is
+    resolved, and the status moves only to a higher rank by a conditional update, so late,
+    repeated or concurrent callbacks never move it back; delivered and failed are final.
+    A failure records its C8 reason and error code; 4775 (opted out) also records an
+    OptOut for the number (C10). A 9902 failure is ambiguous (the text may have arrived):
+    it is never re-sent automatically.
+    """
+    target = _EVENT_STATUS.get(event.event_type)
+    if target is None:
+        return
+    message = _message_for_event(firm, event)
+    if message is None:
+        logger.info(
+            "status callback for no message of ours",
+            extra={"firm_id": firm.id, "event_id": event.id, "event_type": event.event_type},
+        )
+        return
+    now = timezone.now()
+    when = event.occurred_at or now
+    this = Message.objects.for_firm(firm).filter(id=message.id)
+    if event.provider_message_id:
+        this.filter(provider_message_id="").update(
+            provider_message_id=event.provider_message_id, updated_at=now
+        )
+    this.filter(awaiting_callback_since__isnull=False).update(
+        awaiting_callback_since=None, updated_at=now
+    )
+    changes: dict[str, Any] = {"status": target, "next_attempt_at": None, "updated_at": now}
+    failure = None
+    if target in (Status.SENT, Status.DELIVERED):
+        changes["sent_at"] = Coalesce(F("sent_at"), Value(when))
+    if target == Status.DELIVERED:
+        changes["delivered_at"] = when
+    if target == Status.FAILED:
+        code = event.error_code if event.error_code is not None else _UNKNOWN_CODE
+        failure = failure_for_code(code)
+        changes.update(failure_reason=failure.reason, error_code=event.error_code, failed_at=when)
+    earlier = [status for status, rank in _RANK.items() if rank < _RANK[target]]
+    moved = this.filter(status__in=earlier).update(**changes)
+    if failure is not None and failure.reason == FailureReason.OPTED_OUT:
+        _provider_opt_out(firm=firm, number=message.to_e164, at=when)
+    logger.info(
+        "status callback %s %s",
+        event.event_type,
+        "applied" if moved else "changed nothing (already further)",
+        extra={
+            "firm_id": firm.id,
+            "message_id": message.id,
+            "event_id": event.id,
+            "error_code": event.error_code,
+            "ambiguous": bool(failure and failure.ambiguous),
+        },
+    )
+
+
+# --- outbox sweeper --------------------------------------------------------------------------
+
+
+@dataclass
+class SweepReport:
+    firms: int = 0
+    requeued: int = 0  # QUEUED texts whose task was lost, enqueued again
+    unknown: int = 0  # SENDING texts a dead worker left: now awaiting their callback
+    reconciled: int = 0  # awaited outcomes handed to message_reconcile
+    locked: bool = False  # another sweep was running: this one did nothing
+
+
+def _sweep_firm(firm_id: int, now: datetime, report: SweepReport) -> None:
+    outbound = Message.objects.filter(firm_id=firm_id, direction=Message.Direction.OUTBOUND)
+    grace = timedelta(seconds=_setting("TEXTING_SWEEP_GRACE_SECONDS", 300))
+    wait = timedelta(seconds=outcome_wait_seconds())
+    time_limit = timedelta(seconds=_setting("CELERY_TASK_TIME_LIMIT", 300))
+
+    # 1. QUEUED long past its time: its task was lost (a Redis restart, a publish that
+    # failed after commit). next_attempt_at moves to now so the next sweep waits again.
+    lost = list(
+        outbound.filter(status=Status.QUEUED)
+        .filter(
+            Q(next_attempt_at__lt=now - grace)
+            | Q(next_attempt_at__isnull=True, updated_at__lt=now - grace)
+        )
+        .values_list("id", flat=True)[:_SWEEP_BATCH]
+    )
+    for message_id in lost:
+        if (
+            outbound.filter(id=message_id, status=Status.QUEUED)
+            .filter(Q(next_attempt_at__lt=now - grace) | Q(next_attempt_at__isnull=True))
+            .update(next_attempt_at=now, updated_at=now)
+        ):
+            _deliver_later(firm_id, message_id, 0)
+            report.requeued += 1
+
+    # 2. SENDING past the task time limit with no provider id and no awaited callback: the
+    # worker died around the provider call. The request may have left, so this is an
+    # unknown outcome: wait for the callback (since the claim), never re-send blindly.
+    stuck = outbound.filter(
+        status=Status.SENDING,
+        provider_message_id="",
+        awaiting_callback_since__isnull=True,
+        updated_at__lt=now - time_limit,
+    )
+    report.unknown += stuck.update(awaiting_callback_since=F("updated_at"), updated_at=now)
+
+    # 3. Awaited outcomes past the wait: reconcile (re-send only if no callback came).
+    awaited = list(
+        outbound.filter(status=Status.SENDING, awaiting_callback_since__lt=now - wait).values_list(
+            "id", flat=True
+        )[:_SWEEP_BATCH]
+    )
+    for message_id in awaited:
+        _reconcile_later(firm_id, message_id, 0)
+        report.reconciled += 1
+
+
+def outbox_sweep() -> SweepReport:
+    """Find outbound texts the queue lost or a dead worker left behind; enqueue their next
+    step. Runs every minute (CELERY_BEAT_SCHEDULE); overlapping runs are prevented by a
+    cache lock (Redis in production). Firm by firm, each inside its own scope. Idempotent.
+    """
+    token = uuid.uuid4().hex
+    report = SweepReport()
+    if not cache.add(_SWEEP_LOCK_KEY, token, timeout=_SWEEP_LOCK_SECONDS):
+        report.locked = True
+        return report
+    try:
+        now = timezone.now()
+        firm_ids = Firm.objects.filter(toll_free_number_e164__isnull=False).values_list(
+            "id", flat=True
+        )
+        for firm_id in firm_ids:
+            with scope(firm=firm_id):
+                _sweep_firm(firm_id, now, report)
+            report.firms += 1
+    finally:
+        if cache.get(_SWEEP_LOCK_KEY) == token:
+            cache.delete(_SWEEP_LOCK_KEY)
+    if report.requeued or report.unknown or report.reconciled:
+        logger.warning(
+            "outbox sweep: %d re-enqueued, %d left sending, %d reconciled",
+            report.requeued,
+            report.unknown,
+            report.reconciled,
+        )
+    return report

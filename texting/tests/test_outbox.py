@@ -1,0 +1,345 @@
+"""The outbox (N1): lost tasks, lost answers, dead workers, and a real worker end to end.
+
+A send whose answer is lost (timeout after the request left) is re-sent only when no
+callback with our tag came within the wait: the one documented window in which the
+provider can get a text twice (PROVIDER_API.md decision 3). Every other case here ends
+with exactly one send in the sandbox's own record.
+"""
+
+import json
+import time
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+import time_machine
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+from django_scopes import scope
+
+from accounts.models import Firm, User
+from texting.models import Message
+from texting.provider import ProviderClient, parse_message_callbacks
+from texting.services import messaging_events_record
+from texting.services.sending import (
+    _SWEEP_LOCK_KEY,
+    DeliveryResult,
+    message_reconcile,
+    message_send,
+    outbox_sweep,
+)
+from texting.tasks import outbox_sweep_task
+from texting.tests.factories import texting_contact
+from texting.tests.test_sending import (
+    CLIENT,
+    deliver,
+    dispatched_callbacks,
+    enqueued,
+    feed_callbacks,
+    fresh,
+    sandbox_sends,
+    send,
+)
+
+Status = Message.Status
+
+
+@pytest.fixture(autouse=True)
+def _fast(settings: Any) -> None:
+    settings.PROVIDER_RATE_LIMIT_SEGMENTS_PER_SECOND = 0
+    settings.TEXTING_OUTCOME_WAIT_SECONDS = 1
+    settings.TEXTING_SWEEP_GRACE_SECONDS = 300
+
+
+@pytest.fixture
+def in_firm(firm_scope: Any) -> Iterator[None]:
+    with firm_scope():
+        yield
+
+
+def later(seconds: float) -> Any:
+    """Move the clock forward (the sandbox keeps its own)."""
+    return time_machine.travel(timezone.now() + timedelta(seconds=seconds), tick=True)
+
+
+# --- the lost answer (outcome unknown) ----------------------------------------------------------
+
+
+@pytest.fixture
+def answer_lost(sandbox: Any, settings: Any) -> None:
+    """The provider accepts the send but answers after our read timeout."""
+    settings.PROVIDER_READ_TIMEOUT = 0.3
+    sandbox.control.set_faults(send_delay_seconds=1.0)
+
+
+def test_a_lost_answer_is_resolved_by_the_callback_and_never_re_sent(
+    texting_firm: Firm,
+    member: User,
+    sandbox: Any,
+    answer_lost: None,
+    in_firm: None,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    message = send(texting_firm, member)
+    with django_capture_on_commit_callbacks() as callbacks:
+        assert deliver(message) == DeliveryResult.OUTCOME_UNKNOWN
+
+    waiting = fresh(message)
+    assert waiting.status == Status.SENDING and waiting.provider_message_id == ""
+    assert waiting.awaiting_callback_since is not None
+    assert enqueued(callbacks) == [("texting.message_reconcile", (texting_firm.id, message.id), 1)]
+
+    feed_callbacks(sandbox, texting_firm, message)  # they carry our tag
+
+    done = fresh(message)
+    assert done.status == Status.DELIVERED
+    assert done.provider_message_id == sandbox_sends(sandbox, message)[0]["id"]
+    assert done.awaiting_callback_since is None
+    time.sleep(1.1)
+    assert message_reconcile(firm_id=texting_firm.id, message_id=message.id) is False
+    with later(3600), django_capture_on_commit_callbacks() as callbacks:
+        outbox_sweep()
+    assert enqueued(callbacks) == []
+    assert len(sandbox_sends(sandbox, message)) == 1
+
+
+def test_a_stored_callback_not_yet_applied_also_stops_the_re_send(
+    texting_firm: Firm, member: User, sandbox: Any, answer_lost: None, in_firm: None
+) -> None:
+    message = send(texting_firm, member)
+    deliver(message)
+    for row in dispatched_callbacks(sandbox, message):
+        # Stored by the webhook; its processing task has not run (or was lost).
+        messaging_events_record(events=parse_message_callbacks(json.dumps(row["payload"])))
+    time.sleep(1.1)
+
+    assert message_reconcile(firm_id=texting_firm.id, message_id=message.id) is False
+
+    assert fresh(message).status == Status.DELIVERED  # the reconcile applied them
+    assert len(sandbox_sends(sandbox, message)) == 1
+
+
+def test_with_no_callback_in_time_the_text_is_sent_again_the_documented_window(
+    texting_firm: Firm,
+    member: User,
+    sandbox: Any,
+    answer_lost: None,
+    in_firm: None,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    sandbox.control.set_faults(callbacks_paused=True)
+    message = send(texting_firm, member)
+    assert deliver(message) == DeliveryResult.OUTCOME_UNKNOWN
+    assert dispatched_callbacks(sandbox, message, timeout=0.5) == []
+    assert message_reconcile(firm_id=texting_firm.id, message_id=message.id) is False  # too early
+
+    time.sleep(1.1)
+    with django_capture_on_commit_callbacks() as callbacks:
+        report = outbox_sweep()
+    assert report.reconciled == 1
+    assert enqueued(callbacks) == [("texting.message_reconcile", (texting_firm.id, message.id), 0)]
+    with django_capture_on_commit_callbacks() as callbacks:
+        assert message_reconcile(firm_id=texting_firm.id, message_id=message.id) is True
+    assert fresh(message).status == Status.QUEUED
+    assert enqueued(callbacks) == [("texting.message_deliver", (texting_firm.id, message.id), 0)]
+
+    sandbox.control.set_faults(send_delay_seconds=0)
+    assert deliver(message) == DeliveryResult.SENT
+    sends = sandbox_sends(sandbox, message)
+    assert len(sends) == 2  # the provider got it twice: only in this window
+    assert fresh(message).provider_message_id in {s["id"] for s in sends}
+
+    sandbox.control.set_faults(callbacks_paused=False)
+    feed_callbacks(sandbox, texting_firm, message)
+    assert fresh(message).status == Status.DELIVERED
+
+
+# --- the sweeper: lost tasks and dead workers ---------------------------------------------------
+
+
+def test_the_sweeper_re_enqueues_a_queued_text_whose_task_was_lost(
+    texting_firm: Firm,
+    member: User,
+    sandbox: Any,
+    in_firm: None,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    lost = send(texting_firm, member)  # its on-commit publish never happens in this test
+    with later(200), django_capture_on_commit_callbacks() as callbacks:
+        recent = send(texting_firm, member, to="+12025550144")
+        assert outbox_sweep().requeued == 0  # not late enough yet
+
+    with later(301), django_capture_on_commit_callbacks() as callbacks:
+        report = outbox_sweep()
+        again = outbox_sweep()
+
+    assert report.requeued == 1 and again.requeued == 0  # the next sweep waits again
+    assert enqueued(callbacks) == [("texting.message_deliver", (texting_firm.id, lost.id), 0)]
+    assert deliver(lost) == DeliveryResult.SENT
+    assert fresh(recent).status == Status.QUEUED
+    assert len(sandbox_sends(sandbox, lost)) == 1
+
+
+def test_the_sweeper_goes_firm_by_firm(
+    texting_firm: Firm,
+    other_firm: Firm,
+    member: User,
+    outsider: User,
+    sandbox: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    other_firm.toll_free_number_e164 = "+18445550111"
+    other_firm.save()
+    with scope(firm=texting_firm.id):
+        ours = send(texting_firm, member)
+    with scope(firm=other_firm.id):
+        theirs = send(other_firm, outsider)
+    with later(400), django_capture_on_commit_callbacks() as callbacks:
+        report = outbox_sweep()
+    assert report.firms == 2 and report.requeued == 2
+    assert sorted(enqueued(callbacks)) == sorted(
+        [
+            ("texting.message_deliver", (texting_firm.id, ours.id), 0),
+            ("texting.message_deliver", (other_firm.id, theirs.id), 0),
+        ]
+    )
+
+
+def test_a_send_a_dead_worker_left_is_reconciled_never_blindly_re_sent(
+    texting_firm: Firm,
+    member: User,
+    sandbox: Any,
+    in_firm: None,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    message = send(texting_firm, member)
+    claimed_at = timezone.now()
+    # A worker claimed it and was killed before the provider call returned.
+    Message.objects.filter(id=message.id).update(status=Status.SENDING, updated_at=claimed_at)
+
+    with later(200), django_capture_on_commit_callbacks() as callbacks:
+        assert outbox_sweep().unknown == 0  # within the task time limit: it may be running
+    with later(301), django_capture_on_commit_callbacks() as callbacks:
+        report = outbox_sweep()
+    assert (report.unknown, report.reconciled) == (1, 1)
+    assert enqueued(callbacks) == [("texting.message_reconcile", (texting_firm.id, message.id), 0)]
+    assert fresh(message).awaiting_callback_since == claimed_at
+    assert sandbox.control.messages() == []
+
+    with later(301):
+        assert message_reconcile(firm_id=texting_firm.id, message_id=message.id) is True
+    assert deliver(message) == DeliveryResult.SENT
+    assert len(sandbox_sends(sandbox, message)) == 1
+
+
+def test_a_send_a_dead_worker_got_through_is_completed_by_its_callbacks(
+    texting_firm: Firm,
+    member: User,
+    sandbox: Any,
+    in_firm: None,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    message = send(texting_firm, member)
+    Message.objects.filter(id=message.id).update(status=Status.SENDING)
+    # The worker's request reached the provider; the worker died before recording it.
+    with ProviderClient.from_settings() as client:
+        client.send_message(
+            from_number=message.from_e164, to=message.to_e164, text="x", tag=str(message.uuid)
+        )
+
+    feed_callbacks(sandbox, texting_firm, message)
+
+    assert fresh(message).status == Status.DELIVERED
+    assert fresh(message).provider_message_id  # learnt from the callback
+    with later(3600), django_capture_on_commit_callbacks() as callbacks:
+        outbox_sweep()
+    assert enqueued(callbacks) == []
+    assert len(sandbox_sends(sandbox, message)) == 1
+
+
+def test_overlapping_sweeps_are_prevented_by_a_lock(
+    texting_firm: Firm, member: User, in_firm: None, django_capture_on_commit_callbacks: Any
+) -> None:
+    send(texting_firm, member)
+    with later(400), django_capture_on_commit_callbacks() as callbacks:
+        assert cache.add(_SWEEP_LOCK_KEY, "another sweep", timeout=60)
+        try:
+            report = outbox_sweep()
+        finally:
+            cache.delete(_SWEEP_LOCK_KEY)
+    assert report.locked and report.requeued == 0 and callbacks == []
+
+    with later(400):
+        assert outbox_sweep().requeued == 1
+    assert cache.get(_SWEEP_LOCK_KEY) is None  # released after the run
+
+
+def test_the_sweep_runs_every_minute_under_its_stable_name(settings: Any, db: None) -> None:
+    entry = settings.CELERY_BEAT_SCHEDULE["texting-outbox-sweep"]
+    assert entry["task"] == outbox_sweep_task.name == "texting.outbox_sweep"
+    assert entry["schedule"] == 60
+    outbox_sweep_task()  # no firm has texting: nothing to do, no error
+
+
+# --- a real worker ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def worker_env(sandbox: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The worker process reads its settings from the environment: point it at the sandbox."""
+    monkeypatch.setenv("PROVIDER_API_URL", sandbox.url)
+    monkeypatch.setenv("PROVIDER_ACCOUNT_ID", sandbox.account_id)
+    monkeypatch.setenv("PROVIDER_USERNAME", sandbox.username)
+    monkeypatch.setenv("PROVIDER_PASSWORD", sandbox.password)
+    monkeypatch.setenv("PROVIDER_APPLICATION_ID", "sandbox-application")
+    monkeypatch.setenv("TEXTING_RETRY_BACKOFF_SECONDS", "1")
+
+
+@pytest.mark.worker
+def test_a_real_worker_sends_a_text_to_delivered(
+    worker_env: None, real_worker: object, texting_firm: Firm, member: User, sandbox: Any
+) -> None:
+    """With REDIS_URL a worker process delivers the text and applies its status callbacks
+    (stored as the webhook stores them, which enqueues their processing); without it the
+    tasks run in process on commit."""
+    with scope(firm=texting_firm.id):
+        contact = texting_contact(texting_firm, CLIENT)
+        with transaction.atomic():
+            message = message_send(
+                firm=texting_firm, sender=member, contact=contact, body="Signed, thanks"
+            )
+
+        deadline = time.monotonic() + 30
+        while fresh(message).status == Status.QUEUED and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert fresh(message).status == Status.SENT
+        feed_callbacks(sandbox, texting_firm, message, process=False)
+        while fresh(message).status != Status.DELIVERED and time.monotonic() < deadline:
+            time.sleep(0.05)
+
+        assert fresh(message).status == Status.DELIVERED
+    assert len(sandbox_sends(sandbox, message)) == 1
+
+
+@pytest.mark.worker
+@pytest.mark.services  # Celery retries need a broker
+def test_a_real_worker_retries_a_500_and_the_provider_gets_the_text_once(
+    worker_env: None, real_worker: object, texting_firm: Firm, member: User, sandbox: Any
+) -> None:
+    sandbox.control.set_faults(send_500_rate=0.5, seed=1)  # this seed: a 500, then a 202
+    with scope(firm=texting_firm.id):
+        contact = texting_contact(texting_firm, CLIENT)
+        with transaction.atomic():
+            message = message_send(firm=texting_firm, sender=member, contact=contact, body="Hi")
+
+        deadline = time.monotonic() + 30
+        while fresh(message).status != Status.SENT and time.monotonic() < deadline:
+            time.sleep(0.1)
+
+        assert fresh(message).status == Status.SENT
+        assert fresh(message).attempts == 2
+    statuses = [r["status"] for r in sandbox.control.requests() if r["method"] == "POST"]
+    assert statuses == [500, 202]
+    assert len(sandbox_sends(sandbox, message)) == 1
