@@ -1,4 +1,5 @@
-"""Phone numbers for demo contacts: valid North American numbers nobody answers.
+"""Phone numbers for demo contacts and firms' own lines: valid North American numbers nobody
+answers.
 
 NANP reserves 555-0100 … 555-0199 in every area code for fiction, so those come first:
 about 420 US and Canadian area codes give some 42,000 of them. A firm that needs more gets
@@ -106,3 +107,15 @@ class NumberAllocator:
             if e164 is not None and e164 not in self._given:
                 self._given.add(e164)
                 return e164
+
+    def allocate_local(self) -> str:
+        """An unused number in one of the home area codes (a firm's own line), or any
+        unused number once those are all given."""
+        home = self._pools[0]
+        while home:
+            area_code, line = home.pop()
+            e164 = textable_e164(area_code, line)
+            if e164 is not None and e164 not in self._given:
+                self._given.add(e164)
+                return e164
+        return self.allocate()

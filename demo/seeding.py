@@ -1,22 +1,28 @@
-"""Demo data for `manage.py seed_demo`: firms, their people, contacts and matters.
+"""Demo data for `manage.py seed_demo`: firms, their people, contacts, matters and texts.
 
-Each firm is made in one transaction inside its own firm scope: the firm, an admin and a
-staff user (through accounts.services, each with an API token), then contacts, their phone
-numbers, e-mail addresses and relationships, matters, related contacts and a
-"Correspondence" folder per matter.
+Texting is set up through the provider (the sandbox in demo and tests), as for a real firm:
+each firm's toll-free number is searched and ordered first (demo.provisioning), outside any
+transaction. Then the firm is made in one transaction inside its own firm scope: the firm
+with that number, its texting settings, an admin and a staff user (through
+accounts.services, each with an API token), contacts, their phone numbers, e-mail addresses
+and relationships, matters, related contacts, a "Correspondence" folder per matter, and a
+conversation with every contact holding the firm's texts and the replies
+(demo.conversations). A provider that cannot be reached stops the run before the firm is
+written.
 
-Contacts and matters are written with `bulk_create` in batches, not through the contacts
-and matters services: a demo of 20,000 contacts must take seconds, and those services write
-one row at a time. This module therefore keeps their rules itself: `sort_name` is computed
-with `Contact.compute_sort_name()`, each contact has exactly one texting number, valid and
-unique within the firm, and matters are numbered 1, 2, 3 … per firm.
+Contacts, matters and messages are written with `bulk_create` in batches, not through the
+contacts, matters and texting services: a demo of 20,000 contacts and 100,000 texts must
+take seconds, and those services write one row at a time (and send texts). This module and
+demo.conversations therefore keep their rules themselves: `sort_name` is computed with
+`Contact.compute_sort_name()`, each contact has exactly one texting number, valid and unique
+within the firm, matters are numbered 1, 2, 3 … per firm, and every conversation has
+`last_outbound_at`, `last_message` and read states as the texting services would leave them.
 
 What is made depends only on the firm's position in the run (`index`): the same flags give
 the same firms, people and numbers every time, except the passwords (random from `secrets`
-unless one is given) and API tokens. Running again adds new firms; a taken firm name gets a
-suffix ("Demo Law Group (2)"), and with it the users' e-mail domain.
-
-Texting does not exist yet, so no firm has a toll-free number and no messages are made.
+unless one is given), API tokens, the toll-free number (the provider's next free one) and
+the dates of the texts (the weeks before the run). Running again adds new firms; a taken
+firm name gets a suffix ("Demo Law Group (2)"), and with it the users' e-mail domain.
 """
 
 import random
@@ -37,12 +43,18 @@ from accounts.models import Firm, Membership, User
 from accounts.services import api_token_create, firm_create, member_create
 from contacts.models import Contact, ContactRelationship, EmailAddress, PhoneNumber
 from matters.models import Folder, Matter, MatterRelatedContact
+from texting.models import TextingSettings
 
 from . import vocabulary as words
+from .conversations import ConversationPlan, TextedContact
 from .numbers import NumberAllocator
+from .provisioning import DemoSeedError, toll_free_number_order
 
 BATCH_SIZE = 1000
 DEFAULT_CONTACTS_PER_FIRM = 25
+# Without --messages: this many texts per contact, at most DEFAULT_MESSAGES_MAX per firm.
+DEFAULT_MESSAGES_PER_CONTACT = 4
+DEFAULT_MESSAGES_MAX = 10_000
 MIN_PASSWORD_LENGTH = 10
 CORRESPONDENCE_FOLDER = "Correspondence"
 API_TOKEN_NAME = "Demo token"
@@ -95,9 +107,8 @@ class SeededFirm:
     users: tuple[SeededUser, ...]
     contacts: tuple[SeededContact, ...]
     matters: tuple[SeededMatter, ...]
-    # Null until texting is set up for the firm, which seed_demo cannot do yet.
-    toll_free_number: str | None = None
-    messages: int = 0
+    toll_free_number: str  # E.164, ordered from the provider
+    messages: int
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -117,38 +128,72 @@ def demo_data_exists() -> bool:
     return Firm.objects.exists()
 
 
+def default_messages(contacts_per_firm: int) -> int:
+    """Texts per firm when --messages is not given: a few per contact, capped."""
+    return min(DEFAULT_MESSAGES_PER_CONTACT * contacts_per_firm, DEFAULT_MESSAGES_MAX)
+
+
 def demo_seed(
     *,
     firms: int,
     contacts_per_firm: int = DEFAULT_CONTACTS_PER_FIRM,
+    messages_per_firm: int | None = None,
     password: str | None = None,
     progress_file: TextIO | None = None,
 ) -> list[SeededFirm]:
-    """Make `firms` new demo firms with `contacts_per_firm` contacts each.
+    """Make `firms` new demo firms with `contacts_per_firm` contacts and `messages_per_firm`
+    texts each (None: `default_messages`), texting set up through the provider.
 
-    Each firm is committed on its own (all of it or none of it). `password`, if given, is
-    every user's password; otherwise each gets a random one. Progress bars go to
-    `progress_file` (none if it is None). Raises ValueError for a negative count or a
-    password shorter than MIN_PASSWORD_LENGTH.
+    Each firm is committed on its own (all of it or none of it), after its toll-free number
+    was ordered. `password`, if given, is every user's password; otherwise each gets a
+    random one. Progress bars go to `progress_file` (none if it is None). Raises ValueError
+    for a negative count, texts without contacts or a password shorter than
+    MIN_PASSWORD_LENGTH; DemoSeedError (ProviderUnreachable, NumberOrderFailed) when no
+    number could be ordered, with `firms_made` the firms committed before.
     """
-    if firms < 0 or contacts_per_firm < 0:
+    if messages_per_firm is None:
+        messages_per_firm = default_messages(contacts_per_firm)
+    if firms < 0 or contacts_per_firm < 0 or messages_per_firm < 0:
         raise ValueError("Counts cannot be negative.")
+    if messages_per_firm and not contacts_per_firm:
+        raise ValueError("Texts need contacts to text.")
     if password is not None and len(password) < MIN_PASSWORD_LENGTH:
         raise ValueError(f"The password must be at least {MIN_PASSWORD_LENGTH} characters.")
-    return [
-        demo_firm_seed(
-            index=index, contacts=contacts_per_firm, password=password, progress_file=progress_file
+    seeded: list[SeededFirm] = []
+    for index in range(firms):
+        try:
+            number = toll_free_number_order()  # network: before, never inside, the transaction
+        except DemoSeedError as error:
+            error.firms_made = len(seeded)
+            raise
+        seeded.append(
+            demo_firm_seed(
+                index=index,
+                contacts=contacts_per_firm,
+                messages=messages_per_firm,
+                toll_free_number=number,
+                password=password,
+                progress_file=progress_file,
+            )
         )
-        for index in range(firms)
-    ]
+    return seeded
 
 
 @transaction.atomic
 def demo_firm_seed(
-    *, index: int, contacts: int, password: str | None = None, progress_file: TextIO | None = None
+    *,
+    index: int,
+    contacts: int,
+    messages: int,
+    toll_free_number: str,
+    password: str | None = None,
+    progress_file: TextIO | None = None,
 ) -> SeededFirm:
-    """One demo firm, the `index`-th of a run, with its users, contacts and matters."""
+    """One demo firm, the `index`-th of a run, texting from `toll_free_number` (ordered
+    already), with its users, contacts, matters and `messages` texts."""
     rng = random.Random(f"firm-texting-demo-{index}")  # noqa: S311 - demo data, not secrets
+    # Its own generator, so the texts never change who the contacts are.
+    text_rng = random.Random(f"firm-texting-demo-{index}-texts")  # noqa: S311
     profile = _firm_profile(index, rng)
     name, domain = _free_firm_name(profile.name)
     firm = firm_create(
@@ -157,11 +202,32 @@ def demo_firm_seed(
         region=Firm.Region.NORTH_AMERICA,
         time_zone=profile.time_zone,
     )
+    # accounts has no service for it yet: texting set up (S2) means the number is the firm's.
+    firm.toll_free_number_e164 = toll_free_number
+    firm.save(update_fields=["toll_free_number_e164", "updated_at"])
     with scope(firm=firm.id):
-        users, attorney = _users_create(firm=firm, domain=domain, rng=rng, password=password)
+        users, attorney, staff = _users_create(firm=firm, domain=domain, rng=rng, password=password)
         plan = _ContactPlan.build(firm=firm, rng=rng, count=contacts, area_codes=profile.area_codes)
         matters = _matters_build(firm=firm, rng=rng, plan=plan, attorney=attorney)
-        _insert_all(firm=firm, plan=plan, matters=matters, progress_file=progress_file)
+        _texting_settings_create(firm=firm, domain=domain, office_line=plan.office_line)
+        conversations = ConversationPlan.build(
+            firm=firm,
+            rng=text_rng,
+            firm_number=toll_free_number,
+            contacts=_texted_contacts(plan, matters),
+            messages=messages,
+            attorney=attorney,
+            staff=staff,
+            now=timezone.now(),
+        )
+        _insert_all(
+            firm=firm,
+            plan=plan,
+            matters=matters,
+            conversations=conversations,
+            rng=text_rng,
+            progress_file=progress_file,
+        )
     return SeededFirm(
         id=str(firm.uuid),
         name=firm.name,
@@ -177,6 +243,8 @@ def demo_firm_seed(
             )
             for m in matters
         ),
+        toll_free_number=toll_free_number,
+        messages=conversations.message_count,
     )
 
 
@@ -209,10 +277,11 @@ def _free_firm_name(base: str) -> tuple[str, str]:
 
 def _users_create(
     *, firm: Firm, domain: str, rng: random.Random, password: str | None
-) -> tuple[list[SeededUser], User]:
+) -> tuple[list[SeededUser], User, User]:
     """An admin (an attorney) and a staff member, each with an API token."""
     seeded: list[SeededUser] = []
     attorney: User | None = None
+    staff: User | None = None
     for role in (Membership.Role.ADMIN, Membership.Role.STAFF):
         first_name, last_name = rng.choice(words.FIRST_NAMES), rng.choice(words.LAST_NAMES)
         user_password = password or secrets.token_urlsafe(15)
@@ -236,8 +305,23 @@ def _users_create(
         )
         if role == Membership.Role.ADMIN:
             attorney = membership.user
-    assert attorney is not None
-    return seeded, attorney
+        else:
+            staff = membership.user
+    assert attorney is not None and staff is not None
+    return seeded, attorney, staff
+
+
+def _texting_settings_create(*, firm: Firm, domain: str, office_line: str) -> TextingSettings:
+    """Texting set up (S2): the firm's main line and office address as the alternative
+    contact clients are given (S1). Verification is pending — sending works meanwhile; the
+    verification flow comes with the texting settings page."""
+    return TextingSettings.objects.create(
+        firm=firm,
+        alternative_phone_e164=office_line,
+        alternative_email=f"office@{domain}",
+        verification_status=TextingSettings.VerificationStatus.PENDING,
+        verification_updated_at=timezone.now(),
+    )
 
 
 # --- Contacts -------------------------------------------------------------------------------
@@ -248,6 +332,7 @@ class _ContactPlan:
     """The contacts of one firm and their child rows, built in memory before any insert."""
 
     firm: Firm
+    office_line: str = ""  # the firm's main number, in its home area code
     contacts: list[Contact] = field(default_factory=list)
     texting_numbers: list[str] = field(default_factory=list)
     phones: list[PhoneNumber] = field(default_factory=list)
@@ -271,6 +356,8 @@ class _ContactPlan:
             else:
                 employer = rng.choice(companies) if companies and rng.random() < 0.12 else None
                 plan._person_add(rng, numbers, employer=employer)
+        # Drawn last, so the contacts' numbers are those of a firm seeded without it.
+        plan.office_line = numbers.allocate_local()
         return plan
 
     def _add(self, contact: Contact, texting_number: str) -> Contact:
@@ -491,7 +578,13 @@ def _related_role(rng: random.Random) -> str:
 
 
 def _insert_all(
-    *, firm: Firm, plan: _ContactPlan, matters: list[_PlannedMatter], progress_file: TextIO | None
+    *,
+    firm: Firm,
+    plan: _ContactPlan,
+    matters: list[_PlannedMatter],
+    conversations: ConversationPlan,
+    rng: random.Random,
+    progress_file: TextIO | None,
 ) -> None:
     """Insert everything in dependency order, in batches, advancing one progress bar."""
     matter_rows = [planned.matter for planned in matters]
@@ -508,7 +601,7 @@ def _insert_all(
         (MatterRelatedContact, related),
         (Folder, folders),
     ]
-    total = sum(len(rows) for _, rows in tables)
+    total = sum(len(rows) for _, rows in tables) + conversations.rows()
     with tqdm(
         total=total,
         desc=firm.name[:30],
@@ -521,11 +614,23 @@ def _insert_all(
             for batch in _batches(rows, BATCH_SIZE):
                 model.objects.bulk_create(batch)  # type: ignore[attr-defined]
                 bar.update(len(batch))
+        conversations.write(rng=rng, batch_size=BATCH_SIZE, bar=bar)
 
 
 def _batches(rows: Sequence[_ModelT], size: int) -> Iterable[Sequence[_ModelT]]:
     for start in range(0, len(rows), size):
         yield rows[start : start + size]
+
+
+def _texted_contacts(plan: _ContactPlan, matters: list[_PlannedMatter]) -> list[TextedContact]:
+    """Every contact with its texting number and the first matter it is the client of."""
+    matter_of: dict[int, str] = {}
+    for planned in matters:
+        matter_of.setdefault(id(planned.matter.client), planned.matter.description)
+    return [
+        TextedContact(contact=contact, number=number, matter=matter_of.get(id(contact)))
+        for contact, number in zip(plan.contacts, plan.texting_numbers, strict=True)
+    ]
 
 
 def _seeded_contacts(

@@ -237,6 +237,10 @@ PROVIDER_MESSAGING_URL = env.str("PROVIDER_MESSAGING_URL", default="")
 PROVIDER_NUMBERS_URL = env.str("PROVIDER_NUMBERS_URL", default="")
 PROVIDER_VERIFICATION_URL = env.str("PROVIDER_VERIFICATION_URL", default="")
 PROVIDER_OAUTH_URL = env.str("PROVIDER_OAUTH_URL", default="")
+# Where toll-free numbers ordered through the numbers API are put (Bandwidth's sub-account
+# "site" and its SIP peer "location"); seed_demo orders each demo firm's number with them.
+PROVIDER_SITE_ID = env.str("PROVIDER_SITE_ID", default="")
+PROVIDER_PEER_ID = env.str("PROVIDER_PEER_ID", default="")
 # Seconds: connect (a little over a multiple of 3, the TCP retransmit window) and read, on
 # every provider call. A read timeout on a send is "outcome unknown", never a blind re-send.
 PROVIDER_CONNECT_TIMEOUT = env.float("PROVIDER_CONNECT_TIMEOUT", default=3.05)
