@@ -747,6 +747,7 @@ class SweepReport:
     requeued: int = 0  # QUEUED texts whose task was lost, enqueued again
     unknown: int = 0  # SENDING texts a dead worker left: now awaiting their callback
     reconciled: int = 0  # awaited outcomes handed to message_reconcile
+    events_redriven: int = 0  # stored callbacks whose processing task was lost
     locked: bool = False  # another sweep was running: this one did nothing
 
 
@@ -796,6 +797,20 @@ def _sweep_firm(firm_id: int, now: datetime, report: SweepReport) -> None:
         _reconcile_later(firm_id, message_id, 0)
         report.reconciled += 1
 
+    # 4. Callbacks stored but never processed: their task was lost (Redis restarted empty,
+    # or was down when the webhook tried to enqueue, and the provider's retry was a replay).
+    # Processing is idempotent (the event row is locked and marked), so re-driving is safe.
+    from ..tasks import provider_event_process_task
+
+    unprocessed = list(
+        ProviderEvent.objects.filter(
+            firm_id=firm_id, processed_at__isnull=True, created_at__lt=now - grace
+        ).values_list("id", flat=True)[:_SWEEP_BATCH]
+    )
+    for event_id in unprocessed:
+        _run_later(provider_event_process_task, (firm_id, event_id), 0)
+        report.events_redriven += 1
+
 
 def outbox_sweep() -> SweepReport:
     """Find outbound texts the queue lost or a dead worker left behind; enqueue their next
@@ -819,11 +834,12 @@ def outbox_sweep() -> SweepReport:
     finally:
         if cache.get(_SWEEP_LOCK_KEY) == token:
             cache.delete(_SWEEP_LOCK_KEY)
-    if report.requeued or report.unknown or report.reconciled:
+    if report.requeued or report.unknown or report.reconciled or report.events_redriven:
         logger.warning(
-            "outbox sweep: %d re-enqueued, %d left sending, %d reconciled",
+            "outbox sweep: %d re-enqueued, %d left sending, %d reconciled, %d callbacks re-driven",
             report.requeued,
             report.unknown,
             report.reconciled,
+            report.events_redriven,
         )
     return report

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django_scopes import scope
 
 from accounts.models import Firm, User
-from texting.models import Message
+from texting.models import Message, ProviderEvent
 from texting.provider import ProviderClient, parse_message_callbacks
 from texting.services import messaging_events_record
 from texting.services.sending import (
@@ -30,7 +30,7 @@ from texting.services.sending import (
     message_send,
     outbox_sweep,
 )
-from texting.tasks import outbox_sweep_task
+from texting.tasks import outbox_sweep_task, provider_event_process_task
 from texting.tests.factories import texting_contact
 from texting.tests.test_sending import (
     CLIENT,
@@ -180,6 +180,40 @@ def test_the_sweeper_re_enqueues_a_queued_text_whose_task_was_lost(
     assert deliver(lost) == DeliveryResult.SENT
     assert fresh(recent).status == Status.QUEUED
     assert len(sandbox_sends(sandbox, lost)) == 1
+
+
+def test_the_sweeper_re_drives_callbacks_whose_processing_task_was_lost(
+    texting_firm: Firm,
+    member: User,
+    sandbox: Any,
+    in_firm: None,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    # Found by benchmarks/faults.py: Redis restarted empty after the webhook had stored the
+    # callbacks, so their processing tasks were gone and the texts stayed "sent" for good.
+    message = send(texting_firm, member)
+    assert deliver(message) == DeliveryResult.SENT
+    with django_capture_on_commit_callbacks():  # the processing tasks are never published
+        feed_callbacks(sandbox, texting_firm, message, process=False)
+    stored = ProviderEvent.objects.filter(tag=str(message.uuid), processed_at__isnull=True)
+    assert stored.count() >= 1 and fresh(message).status == Status.SENT
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        assert outbox_sweep().events_redriven == 0  # not late enough yet
+    with later(301), django_capture_on_commit_callbacks() as callbacks:
+        report = outbox_sweep()
+
+    redriven = enqueued(callbacks)
+    assert (
+        report.events_redriven
+        == len(redriven)
+        == ProviderEvent.objects.filter(tag=str(message.uuid)).count()
+    )
+    assert {name for name, _, _ in redriven} == {"texting.provider_event_process"}
+    for _, args, _ in redriven:  # what the worker does with them
+        provider_event_process_task(*args)
+    assert fresh(message).status == Status.DELIVERED
+    assert not ProviderEvent.objects.filter(processed_at__isnull=True).exists()
 
 
 def test_the_sweeper_goes_firm_by_firm(
