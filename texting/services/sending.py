@@ -799,17 +799,18 @@ def _sweep_firm(firm_id: int, now: datetime, report: SweepReport) -> None:
 
     # 4. Callbacks stored but never processed: their task was lost (Redis restarted empty,
     # or was down when the webhook tried to enqueue, and the provider's retry was a replay).
-    # Processing is idempotent (the event row is locked and marked), so re-driving is safe.
+    # Processing is idempotent (the event row is locked and marked), so re-driving is safe;
+    # updated_at marks the re-drive, so a long backlog is re-driven once per grace period,
+    # not on every sweep.
     from ..tasks import provider_event_process_task
 
-    unprocessed = list(
-        ProviderEvent.objects.filter(
-            firm_id=firm_id, processed_at__isnull=True, created_at__lt=now - grace
-        ).values_list("id", flat=True)[:_SWEEP_BATCH]
+    stale = ProviderEvent.objects.filter(
+        firm_id=firm_id, processed_at__isnull=True, updated_at__lt=now - grace
     )
-    for event_id in unprocessed:
-        _run_later(provider_event_process_task, (firm_id, event_id), 0)
-        report.events_redriven += 1
+    for event_id in list(stale.values_list("id", flat=True)[:_SWEEP_BATCH]):
+        if stale.filter(id=event_id).update(updated_at=now):
+            _run_later(provider_event_process_task, (firm_id, event_id), 0)
+            report.events_redriven += 1
 
 
 def outbox_sweep() -> SweepReport:
