@@ -126,10 +126,6 @@ def _load(body: bytes | str) -> Any:
         raise MalformedCallback("body is not JSON") from None
 
 
-def _masked(number: str | None) -> str:
-    return mask_number(number)
-
-
 # --- messaging ----------------------------------------------------------------------------
 
 
@@ -187,8 +183,8 @@ class MessageEvent:
     def __repr__(self) -> str:
         return (
             f"MessageEvent(type={self.type!r}, message_id={self.message_id!r}, "
-            f"direction={self.direction!r}, to={_masked(self.to)!r}, "
-            f"from_number={_masked(self.from_number)!r}, error_code={self.error_code!r}, "
+            f"direction={self.direction!r}, to={mask_number(self.to)!r}, "
+            f"from_number={mask_number(self.from_number)!r}, error_code={self.error_code!r}, "
             f"tag={self.tag!r}, media={len(self.media_urls)}, time={self.time.isoformat()!r})"
         )
 
@@ -284,7 +280,7 @@ class VerificationEvent:
 
     def __repr__(self) -> str:
         return (
-            f"VerificationEvent(phone_number={_masked(self.phone_number)!r}, "
+            f"VerificationEvent(phone_number={mask_number(self.phone_number)!r}, "
             f"status={self.status!r}, denial_status_code={self.denial_status_code!r}, "
             f"error_code={self.error_code!r}, ticket={self.internal_ticket_number!r})"
         )
@@ -357,7 +353,7 @@ class VoiceEvent:
     def __repr__(self) -> str:
         return (
             f"VoiceEvent(event_type={self.event_type!r}, call_id={self.call_id!r}, "
-            f"from_number={_masked(self.from_number)!r}, to={_masked(self.to)!r}, "
+            f"from_number={mask_number(self.from_number)!r}, to={mask_number(self.to)!r}, "
             f"cause={self.cause!r})"
         )
 

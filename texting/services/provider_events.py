@@ -22,13 +22,10 @@ from common.phones import phone_display
 
 from ..models import ProviderEvent, TextingSettings
 from ..provider.callbacks import MessageEvent, VerificationEvent, VoiceEvent
+from ..provider.util import mask_number
 from ..selectors import texting_settings_get
 
 logger = logging.getLogger(__name__)
-
-
-def _masked(number: str) -> str:
-    return f"…{number[-4:]}" if number else ""
 
 
 def _dedupe_key(*parts: object) -> str:
@@ -95,7 +92,7 @@ def messaging_events_record(*, events: Sequence[MessageEvent]) -> int:
         if firm is None:
             logger.info(
                 "messaging callback for a number of no firm",
-                extra={"event_type": event.type, "number": _masked(event.owner)},
+                extra={"event_type": event.type, "number": mask_number(event.owner)},
             )
             continue
         if _event_store(
@@ -119,7 +116,7 @@ def verification_event_record(*, event: VerificationEvent) -> bool:
     if firm is None:
         logger.info(
             "verification callback for a number of no firm",
-            extra={"number": _masked(event.phone_number)},
+            extra={"number": mask_number(event.phone_number)},
         )
         return False
     key = _dedupe_key(
@@ -227,14 +224,16 @@ def provider_event_process(*, firm_id: int, event_id: int) -> bool:
     from .receiving import inbound_event_apply
     from .sending import status_event_apply
 
+    # The firm comes joined in (one query, not two); only the event row is locked.
     event = (
-        ProviderEvent.objects.select_for_update()
+        ProviderEvent.objects.select_for_update(of=("self",))
+        .select_related("firm")
         .filter(firm_id=firm_id, id=event_id, processed_at__isnull=True)
         .first()
     )
     if event is None:
         return False
-    firm = Firm.objects.get(id=firm_id)
+    firm = event.firm
     if event.kind == ProviderEvent.Kind.VERIFICATION:
         verification_status_apply(firm=firm, event=event)
     elif event.kind == ProviderEvent.Kind.MESSAGING:
