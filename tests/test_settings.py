@@ -102,3 +102,38 @@ def test_embedded_settings_generate_a_secret_key_only_with_debug(tmp_path: Path)
     refused = boot_local("false")
     assert refused.returncode != 0
     assert "a development key is generated only with DEBUG on" in refused.stderr
+
+
+def test_a_bucket_switches_file_storage_to_s3() -> None:
+    code = (
+        "import django; django.setup(); from django.conf import settings; "
+        "print(settings.STORAGES['default']['BACKEND'], "
+        "getattr(settings, 'AWS_DEFAULT_ACL', '-'), "
+        "getattr(settings, 'AWS_S3_FILE_OVERWRITE', '-'))"
+    )
+    clean = {
+        "PATH": os.environ.get("PATH", ""),
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
+        **COMPLETE_ENV,
+    }
+    local = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    s3 = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**clean, "AWS_STORAGE_BUCKET_NAME": "firm-documents"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert local.stdout.split()[0] == "django.core.files.storage.FileSystemStorage"
+    # Private documents: no public ACL, and names never overwrite each other.
+    assert s3.stdout.split() == ["storages.backends.s3.S3Storage", "None", "False"]
