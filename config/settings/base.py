@@ -209,6 +209,11 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Celery's Django fixup otherwise opens a new database connection for every task: a new
+# PostgreSQL backend each time. Reused, the connection gets Django's request treatment
+# before each task instead (CONN_MAX_AGE, health check) and is dropped after a failure
+# (config/celery.py). Closed anyway after this many tasks.
+CELERY_DB_REUSE_MAX = 1000
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 # Above the largest countdown any task uses, or Redis redelivers it in a loop.

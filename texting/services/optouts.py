@@ -147,7 +147,7 @@ def reply_idempotency_key(*, keyword: Keyword, message: Message) -> uuid.UUID:
     return uuid.uuid5(_REPLY_NAMESPACE, f"{keyword.value}:{message.uuid}")
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # nested in event processing: no round trips for a savepoint
 def inbound_keyword_apply(
     *, firm: Firm, sender_e164: str, text: str, message: Message | None = None
 ) -> Keyword | None:

@@ -4,6 +4,7 @@ Callbacks are routed to a firm by its toll-free number, never by anything the pa
 claims about accounts. Every write happens inside that firm's scope.
 """
 
+import contextlib
 import dataclasses
 import hashlib
 import json
@@ -59,9 +60,13 @@ def _event_store(
     """Insert the event unless its dedupe key is already stored; None for a replay."""
     from ..tasks import provider_event_process_task
 
+    # Outside a transaction (the webhook) this is one INSERT in autocommit: a replay's
+    # IntegrityError has no transaction to spoil. Inside a caller's transaction a savepoint
+    # keeps that transaction usable.
+    in_transaction = transaction.get_connection().in_atomic_block
     with scope(firm=firm.id):
         try:
-            with transaction.atomic():
+            with transaction.atomic() if in_transaction else contextlib.nullcontext():
                 event = ProviderEvent.objects.create(
                     firm=firm,
                     kind=kind,

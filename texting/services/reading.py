@@ -9,24 +9,26 @@ from accounts.models import Firm, Membership, User
 from ..models import Conversation, ReadState
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # nested in event processing: no round trips for a savepoint
 def unread_counts_bump(*, firm: Firm, conversation: Conversation) -> None:
-    """One more unread message in `conversation` for every member of the firm."""
+    """One more unread message in `conversation` for every member of the firm.
+
+    Two queries whatever the firm's size: one UPDATE of the rows that exist, one INSERT
+    of rows for the members who have none yet (usually nobody after the first text).
+    """
     if conversation.firm_id != firm.id:
         raise Conversation.DoesNotExist
-    member_ids = set(Membership.objects.for_firm(firm).values_list("user_id", flat=True))
-    known = set(
-        ReadState.objects.for_firm(firm)
-        .filter(conversation=conversation)
+    states = ReadState.objects.for_firm(firm).filter(conversation=conversation)
+    states.update(unread_count=F("unread_count") + 1, updated_at=timezone.now())
+    without_state = (
+        Membership.objects.for_firm(firm)
+        .exclude(user_id__in=states.values("user_id"))
         .values_list("user_id", flat=True)
-    )
-    ReadState.objects.for_firm(firm).filter(conversation=conversation).update(
-        unread_count=F("unread_count") + 1, updated_at=timezone.now()
     )
     ReadState.objects.bulk_create(
         [
             ReadState(firm=firm, conversation=conversation, user_id=user_id, unread_count=1)
-            for user_id in member_ids - known
+            for user_id in without_state
         ],
         ignore_conflicts=True,  # a concurrent bump created it: its +1 is already counted
     )

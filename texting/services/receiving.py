@@ -15,7 +15,7 @@ import dataclasses
 import logging
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -85,31 +85,35 @@ def _drop(*, firm: Firm, data: MessageEvent, received_at: Any) -> None:
 def _message_store(
     *, firm: Firm, conversation: Conversation, data: MessageEvent
 ) -> tuple[Message, bool]:
-    inbound = Message.objects.for_firm(firm).filter(
-        direction=Message.Direction.INBOUND, provider_message_id=data.message_id
+    """The inbound message for `data`, stored now unless it was stored before.
+
+    No savepoint around the INSERT (two round trips per text): the event row is locked and
+    the same text always comes as the same deduplicated event, so the unique constraint
+    cannot fire here in practice. If it ever did, the whole event transaction would roll
+    back and the sweeper's re-drive of the unprocessed event would find the message here.
+    """
+    existing = (
+        Message.objects.for_firm(firm)
+        .filter(direction=Message.Direction.INBOUND, provider_message_id=data.message_id)
+        .first()
     )
-    existing = inbound.first()
     if existing is not None:
         return existing, False
-    try:
-        with transaction.atomic():
-            message = Message.objects.create(
-                firm=firm,
-                conversation=conversation,
-                direction=Message.Direction.INBOUND,
-                status=Message.Status.RECEIVED,
-                body=data.text,
-                provider_message_id=data.message_id,
-                segments=min(max(data.segment_count, 1), _MAX_SEGMENTS),
-                from_e164=data.from_number,
-                to_e164=data.to,
-            )
-    except IntegrityError:
-        return inbound.get(), False  # stored by a concurrent processing of the same text
+    message = Message.objects.create(
+        firm=firm,
+        conversation=conversation,
+        direction=Message.Direction.INBOUND,
+        status=Message.Status.RECEIVED,
+        body=data.text,
+        provider_message_id=data.message_id,
+        segments=min(max(data.segment_count, 1), _MAX_SEGMENTS),
+        from_e164=data.from_number,
+        to_e164=data.to,
+    )
     return message, True
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # nested in event processing: no round trips for a savepoint
 def inbound_event_apply(*, firm: Firm, event: ProviderEvent) -> Message | None:
     """Put the inbound text of a stored message-received event in its contact's thread.
 

@@ -40,7 +40,7 @@ from celery.utils.time import get_exponential_backoff_interval
 from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q, QuerySet, Value
+from django.db.models import Case, F, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django_scopes import scope
@@ -703,14 +703,16 @@ def status_event_apply(*, firm: Firm, event: ProviderEvent) -> None:
     now = timezone.now()
     when = event.occurred_at or now
     this = Message.objects.for_firm(firm).filter(id=message.id)
+    # Bookkeeping any callback settles: the provider id if the 202 was lost, and the wait
+    # for an outcome. Both are written only where still missing (Case, not the values read
+    # above), so a concurrent writer is never overwritten.
+    settled: dict[str, Any] = {"awaiting_callback_since": None, "updated_at": now}
     if event.provider_message_id:
-        this.filter(provider_message_id="").update(
-            provider_message_id=event.provider_message_id, updated_at=now
+        settled["provider_message_id"] = Case(
+            When(provider_message_id="", then=Value(event.provider_message_id)),
+            default=F("provider_message_id"),
         )
-    this.filter(awaiting_callback_since__isnull=False).update(
-        awaiting_callback_since=None, updated_at=now
-    )
-    changes: dict[str, Any] = {"status": target, "next_attempt_at": None, "updated_at": now}
+    changes: dict[str, Any] = {**settled, "status": target, "next_attempt_at": None}
     failure = None
     if target in (Status.SENT, Status.DELIVERED):
         changes["sent_at"] = Coalesce(F("sent_at"), Value(when))
@@ -721,7 +723,13 @@ def status_event_apply(*, firm: Firm, event: ProviderEvent) -> None:
         failure = failure_for_code(code)
         changes.update(failure_reason=failure.reason, error_code=event.error_code, failed_at=when)
     earlier = [status for status, rank in _RANK.items() if rank < _RANK[target]]
+    # One UPDATE in the usual case: the status moves forward and the bookkeeping with it.
     moved = this.filter(status__in=earlier).update(**changes)
+    needs_settling = message.awaiting_callback_since is not None or (
+        event.provider_message_id and not message.provider_message_id
+    )
+    if not moved and needs_settling:
+        this.update(**settled)  # already further along: still record what this one settles
     if failure is not None and failure.reason == FailureReason.OPTED_OUT:
         _provider_opt_out(firm=firm, number=message.to_e164, at=when)
     logger.info(
