@@ -217,6 +217,21 @@ def _call_answer_bxml(firm: Firm | None) -> str:
     )
 
 
+def _commit_without_waiting_for_disk() -> None:
+    """This transaction's COMMIT does not wait for the disk flush (PostgreSQL only).
+
+    Safe here and only here: the event itself was stored durably by the webhook, so if the
+    database crashed before flushing this transaction the event is simply unprocessed
+    again and the sweeper re-drives it; nothing outside the database acts on this commit
+    before a later, durable commit (a send claims its message in its own transaction, which
+    flushes everything before it). Saves a disk flush per event.
+    """
+    connection = transaction.get_connection()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit = off")
+
+
 @transaction.atomic
 def provider_event_process(*, firm_id: int, event_id: int) -> bool:
     """Apply a stored provider event once; False when it was already processed.
@@ -238,6 +253,7 @@ def provider_event_process(*, firm_id: int, event_id: int) -> bool:
     )
     if event is None:
         return False
+    _commit_without_waiting_for_disk()
     firm = event.firm
     if event.kind == ProviderEvent.Kind.VERIFICATION:
         verification_status_apply(firm=firm, event=event)

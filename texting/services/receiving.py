@@ -57,7 +57,6 @@ def _sender_conversation(*, firm: Firm, number: str) -> Conversation | None:
             contact__phone_numbers__number_e164=number,
             contact__phone_numbers__is_texting_number=True,
         )
-        .select_related("contact")
         .order_by("-last_outbound_at", "-id")
         .first()
     )

@@ -650,7 +650,12 @@ def message_reconcile(*, firm_id: int, message_id: int) -> bool:
 
 
 def _message_for_event(firm: Firm, event: ProviderEvent) -> Message | None:
-    outbound = Message.objects.for_firm(firm).filter(direction=Message.Direction.OUTBOUND)
+    # Only what status_event_apply reads: the body would be decrypted for nothing.
+    outbound = (
+        Message.objects.for_firm(firm)
+        .filter(direction=Message.Direction.OUTBOUND)
+        .only("id", "firm_id", "to_e164", "provider_message_id", "awaiting_callback_since")
+    )
     if event.tag:
         try:
             ours = uuid.UUID(event.tag)
