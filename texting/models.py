@@ -126,7 +126,9 @@ class Message(FirmOwned):
     due"; a sweeper re-enqueues rows whose task was lost. `awaiting_callback_since` marks a
     send whose outcome is unknown (timeout after the request was sent): it is re-sent only
     when no callback carrying our tag arrived in time. A retry from the UI creates a new
-    message linked by `retry_of`. Inbound messages are `received`.
+    message linked by `retry_of`. Inbound messages are `received`; a text without media is
+    stored with `media_fetched_at` set, an MMS gets it when its fetch task is done, so an
+    MMS whose task was lost is found by the sweeper and fetched again.
     """
 
     class Direction(models.TextChoices):
@@ -170,6 +172,8 @@ class Message(FirmOwned):
     sent_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
     failed_at = models.DateTimeField(null=True, blank=True)
+    # Inbound only: when its media fetch finished (stored with it for a text without media).
+    media_fetched_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -187,6 +191,12 @@ class Message(FirmOwned):
         indexes = [
             models.Index(fields=["conversation", "created_at"]),
             models.Index(fields=["status", "next_attempt_at"]),
+            # The sweeper's inbound texts whose media fetch has not finished: a few rows.
+            models.Index(
+                fields=["firm", "created_at"],
+                condition=models.Q(direction="inbound", media_fetched_at__isnull=True),
+                name="inbound_media_unfetched",
+            ),
         ]
 
     def __str__(self) -> str:

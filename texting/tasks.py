@@ -13,12 +13,12 @@ from django_scopes import scope
 from .provider import ProviderUnavailable
 from .services import provider_event_process
 from .services.media import inbound_media_fetch
+from .services.outbox import outbox_sweep
 from .services.sending import (
     DeliveryPostponed,
     message_deliver,
     message_deliver_gave_up,
     message_reconcile,
-    outbox_sweep,
 )
 
 logger = logging.getLogger(__name__)

@@ -314,7 +314,7 @@ class Sweeper(_Loop):
         self.runs = 0
 
     def step(self) -> None:
-        from texting.services.sending import outbox_sweep
+        from texting.services.outbox import outbox_sweep
 
         report = outbox_sweep()
         self.runs += 1

@@ -1,12 +1,14 @@
 """Every write of texting, by concern:
 
 - provider_events: callbacks stored once, processed by a task, the answer to callers (C11);
-- sending: outbound texts, the outbox, delivery status, retries, the sweeper (C5, C8);
+- sending: outbound texts, the outbox, delivery status, retries (C5, C8);
+- outbox: the sweeper that re-drives tasks a lost broker message or a dead worker left (N1);
 - receiving: inbound texts into conversations (C6); media: MMS attachments (C7);
 - optouts: STOP/START/HELP and the opt-out list (C10);
 - reading: read state and unread counts (C9).
 """
 
+from .outbox import SweepReport, outbox_sweep
 from .provider_events import (
     messaging_events_record,
     provider_event_process,
@@ -16,7 +18,9 @@ from .provider_events import (
 )
 
 __all__ = [
+    "SweepReport",
     "messaging_events_record",
+    "outbox_sweep",
     "provider_event_process",
     "verification_event_record",
     "verification_status_apply",

@@ -14,17 +14,23 @@ transaction of its own. Per attachment, in the order of the event's media list:
 
 Idempotent: a position that already has its MessageMedia is not downloaded again, and a
 matter that already has the Document gets no second one, so the task may run any number of
-times (and resumes where a crash or a retryable provider failure stopped it).
+times (and resumes where a crash or a retryable provider failure stopped it). A run that
+gets through every attachment sets the message's `media_fetched_at`; the outbox sweeper
+re-drives the task for an MMS still without it (its task was lost) while the provider keeps
+the media.
 
 Logs carry ids, positions, sizes and sniffed types: never URLs, file names or numbers.
 """
 
 import logging
+from collections.abc import Collection
 from typing import Any, Final
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
+from django.utils import timezone
 
 from accounts.models import Firm
 from contacts.models import Contact
@@ -58,22 +64,34 @@ def size_label(size: int) -> str:
     return f"{value:.0f} MB" if value == int(value) or value >= 10 else f"{value:.1f} MB"
 
 
+def _received_events(
+    firm_id: int, provider_message_ids: Collection[str]
+) -> QuerySet[ProviderEvent]:
+    return ProviderEvent.objects.filter(
+        firm_id=firm_id,
+        kind=ProviderEvent.Kind.MESSAGING,
+        event_type="message-received",
+        provider_message_id__in=provider_message_ids,
+    ).order_by("id")
+
+
+def with_attachments(*, firm_id: int, provider_message_ids: Collection[str]) -> set[str]:
+    """Those of these inbound texts (by provider message id) that came with attachments to
+    fetch, read from their stored message-received events: one query, payloads decrypted."""
+    return {
+        event.provider_message_id
+        for event in _received_events(firm_id, provider_message_ids)
+        if stored_message_event(event).attachment_urls
+    }
+
+
 def _attachments(*, firm: Firm, message: Message) -> list[tuple[int, str]]:
     """(position in the event's media list, URL) of each real attachment of `message`.
 
     The URLs live in the stored message-received event (encrypted): media URLs carry no
     secret, but they are never logged or shown.
     """
-    event = (
-        ProviderEvent.objects.for_firm(firm)
-        .filter(
-            kind=ProviderEvent.Kind.MESSAGING,
-            event_type="message-received",
-            provider_message_id=message.provider_message_id,
-        )
-        .order_by("id")
-        .first()
-    )
+    event = _received_events(firm.id, [message.provider_message_id]).first()
     if event is None:
         return []
     data = stored_message_event(event)
@@ -214,7 +232,8 @@ def inbound_media_fetch(*, firm_id: int, message_id: int) -> int:
     Idempotent (see the module docstring). Not transactional as a whole: each attachment
     commits on its own, so a retry resumes after the last one done. Raises
     ProviderUnavailable (retry) and ProviderAuthError (configuration); other provider
-    refusals mark the attachment "file could not be downloaded".
+    refusals mark the attachment "file could not be downloaded". Once every attachment is
+    recorded (or there is none), sets the message's `media_fetched_at`.
     """
     firm = Firm.objects.get(id=firm_id)
     message = (
@@ -227,6 +246,7 @@ def inbound_media_fetch(*, firm_id: int, message_id: int) -> int:
         return 0
     attachments = _attachments(firm=firm, message=message)
     if not attachments:
+        _fetch_done(message)
         return 0
     contact = message.conversation.contact
     recorded = {m.position: m for m in MessageMedia.objects.for_firm(firm).filter(message=message)}
@@ -256,4 +276,12 @@ def inbound_media_fetch(*, firm_id: int, message_id: int) -> int:
     finally:
         if client is not None:
             client.close()
+    _fetch_done(message)
     return created
+
+
+def _fetch_done(message: Message) -> None:
+    now = timezone.now()
+    Message.objects.for_firm(message.firm_id).filter(
+        id=message.id, media_fetched_at__isnull=True
+    ).update(media_fetched_at=now, updated_at=now)

@@ -108,6 +108,8 @@ def _message_store(
         segments=min(max(data.segment_count, 1), _MAX_SEGMENTS),
         from_e164=data.from_number,
         to_e164=data.to,
+        # Nothing to fetch for a plain text; an MMS is marked when its fetch task is done.
+        media_fetched_at=None if data.attachment_urls else timezone.now(),
     )
     return message, True
 

@@ -19,8 +19,8 @@ The message row is the outbox (see the lifecycle in `Message`'s docstring):
                                 which the provider may get the same text twice).
 - `status_event_apply` moves a message forward only (queued < sending < sent < delivered =
   failed; terminal states never change), whatever order callbacks arrive in.
-- `outbox_sweep` re-enqueues what a lost broker message left behind and reconciles sends
-  that a dead worker left in SENDING.
+- The outbox sweeper (`outbox.py`) re-enqueues what a lost broker message left behind and
+  reconciles sends that a dead worker left in SENDING, through the helpers here.
 
 Logs carry ids only: never a body, never a full phone number.
 """
@@ -32,18 +32,15 @@ import functools
 import logging
 import time
 import uuid
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from celery.utils.time import get_exponential_backoff_interval
 from django.conf import settings
-from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import Case, F, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
-from django_scopes import scope
 
 from accounts.models import Firm, User
 from accounts.selectors import texting_availability
@@ -101,10 +98,6 @@ _UNKNOWN_CODE = 9999
 # waits up to this long (the rate limit's) are slept through, longer ones are left to the
 # callback or the outbox sweeper.
 _EAGER_MAX_WAIT_SECONDS = 2.0
-_SWEEP_LOCK_KEY = "texting:outbox-sweep:lock"
-_SWEEP_BATCH = 500
-# Longer than any sweep takes; a sweeper that died holding it blocks the next ones this long.
-_SWEEP_LOCK_SECONDS = 120
 
 
 def _setting(name: str, default: float) -> float:
@@ -749,111 +742,3 @@ def status_event_apply(*, firm: Firm, event: ProviderEvent) -> None:
             "ambiguous": bool(failure and failure.ambiguous),
         },
     )
-
-
-# --- outbox sweeper --------------------------------------------------------------------------
-
-
-@dataclass
-class SweepReport:
-    firms: int = 0
-    requeued: int = 0  # QUEUED texts whose task was lost, enqueued again
-    unknown: int = 0  # SENDING texts a dead worker left: now awaiting their callback
-    reconciled: int = 0  # awaited outcomes handed to message_reconcile
-    events_redriven: int = 0  # stored callbacks whose processing task was lost
-    locked: bool = False  # another sweep was running: this one did nothing
-
-
-def _sweep_firm(firm_id: int, now: datetime, report: SweepReport) -> None:
-    outbound = Message.objects.filter(firm_id=firm_id, direction=Message.Direction.OUTBOUND)
-    grace = timedelta(seconds=_setting("TEXTING_SWEEP_GRACE_SECONDS", 300))
-    wait = timedelta(seconds=outcome_wait_seconds())
-    time_limit = timedelta(seconds=_setting("CELERY_TASK_TIME_LIMIT", 300))
-
-    # 1. QUEUED long past its time: its task was lost (a Redis restart, a publish that
-    # failed after commit). next_attempt_at moves to now so the next sweep waits again.
-    lost = list(
-        outbound.filter(status=Status.QUEUED)
-        .filter(
-            Q(next_attempt_at__lt=now - grace)
-            | Q(next_attempt_at__isnull=True, updated_at__lt=now - grace)
-        )
-        .values_list("id", flat=True)[:_SWEEP_BATCH]
-    )
-    for message_id in lost:
-        if (
-            outbound.filter(id=message_id, status=Status.QUEUED)
-            .filter(Q(next_attempt_at__lt=now - grace) | Q(next_attempt_at__isnull=True))
-            .update(next_attempt_at=now, updated_at=now)
-        ):
-            _deliver_later(firm_id, message_id, 0)
-            report.requeued += 1
-
-    # 2. SENDING past the task time limit with no provider id and no awaited callback: the
-    # worker died around the provider call. The request may have left, so this is an
-    # unknown outcome: wait for the callback (since the claim), never re-send blindly.
-    stuck = outbound.filter(
-        status=Status.SENDING,
-        provider_message_id="",
-        awaiting_callback_since__isnull=True,
-        updated_at__lt=now - time_limit,
-    )
-    report.unknown += stuck.update(awaiting_callback_since=F("updated_at"), updated_at=now)
-
-    # 3. Awaited outcomes past the wait: reconcile (re-send only if no callback came).
-    awaited = list(
-        outbound.filter(status=Status.SENDING, awaiting_callback_since__lt=now - wait).values_list(
-            "id", flat=True
-        )[:_SWEEP_BATCH]
-    )
-    for message_id in awaited:
-        _reconcile_later(firm_id, message_id, 0)
-        report.reconciled += 1
-
-    # 4. Callbacks stored but never processed: their task was lost (Redis restarted empty,
-    # or was down when the webhook tried to enqueue, and the provider's retry was a replay).
-    # Processing is idempotent (the event row is locked and marked), so re-driving is safe;
-    # updated_at marks the re-drive, so a long backlog is re-driven once per grace period,
-    # not on every sweep.
-    from ..tasks import provider_event_process_task
-
-    stale = ProviderEvent.objects.filter(
-        firm_id=firm_id, processed_at__isnull=True, updated_at__lt=now - grace
-    )
-    for event_id in list(stale.values_list("id", flat=True)[:_SWEEP_BATCH]):
-        if stale.filter(id=event_id).update(updated_at=now):
-            _run_later(provider_event_process_task, (firm_id, event_id), 0)
-            report.events_redriven += 1
-
-
-def outbox_sweep() -> SweepReport:
-    """Find outbound texts the queue lost or a dead worker left behind; enqueue their next
-    step. Runs every minute (CELERY_BEAT_SCHEDULE); overlapping runs are prevented by a
-    cache lock (Redis in production). Firm by firm, each inside its own scope. Idempotent.
-    """
-    token = uuid.uuid4().hex
-    report = SweepReport()
-    if not cache.add(_SWEEP_LOCK_KEY, token, timeout=_SWEEP_LOCK_SECONDS):
-        report.locked = True
-        return report
-    try:
-        now = timezone.now()
-        firm_ids = Firm.objects.filter(toll_free_number_e164__isnull=False).values_list(
-            "id", flat=True
-        )
-        for firm_id in firm_ids:
-            with scope(firm=firm_id):
-                _sweep_firm(firm_id, now, report)
-            report.firms += 1
-    finally:
-        if cache.get(_SWEEP_LOCK_KEY) == token:
-            cache.delete(_SWEEP_LOCK_KEY)
-    if report.requeued or report.unknown or report.reconciled or report.events_redriven:
-        logger.warning(
-            "outbox sweep: %d re-enqueued, %d left sending, %d reconciled, %d callbacks re-driven",
-            report.requeued,
-            report.unknown,
-            report.reconciled,
-            report.events_redriven,
-        )
-    return report

@@ -20,18 +20,19 @@ from django.utils import timezone
 from django_scopes import scope
 
 from accounts.models import Firm, User
-from texting.models import Message, ProviderEvent
+from texting.models import Message, MessageMedia, ProviderEvent
 from texting.provider import ProviderClient, parse_message_callbacks
 from texting.services import messaging_events_record
-from texting.services.sending import (
-    _SWEEP_LOCK_KEY,
-    DeliveryResult,
-    message_reconcile,
-    message_send,
-    outbox_sweep,
+from texting.services.outbox import _SWEEP_LOCK_KEY, outbox_sweep
+from texting.services.sending import DeliveryResult, message_reconcile, message_send
+from texting.tasks import (
+    inbound_media_fetch_task,
+    outbox_sweep_task,
+    provider_event_process_task,
 )
-from texting.tasks import outbox_sweep_task, provider_event_process_task
 from texting.tests.factories import texting_contact
+from texting.tests.inbound import receive, texted_contact
+from texting.tests.test_media import JPEG
 from texting.tests.test_sending import (
     CLIENT,
     deliver,
@@ -182,6 +183,29 @@ def test_the_sweeper_re_enqueues_a_queued_text_whose_task_was_lost(
     assert len(sandbox_sends(sandbox, lost)) == 1
 
 
+def test_a_queued_text_is_re_published_once_per_grace_period_from_the_sweepers_last_publish(
+    texting_firm: Firm,
+    member: User,
+    sandbox: Any,
+    in_firm: None,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    # From the row, a task lost and a task waiting behind a long backlog look the same: the
+    # sweeper re-publishes, then waits a whole grace period from that publish (not from the
+    # time the text was due) before publishing it again, however often it sweeps meanwhile.
+    lost = send(texting_firm, member)
+    published = []
+    for seconds, requeued in [(301, 1), (302, 0), (450, 0), (600, 0), (602, 1), (605, 0)]:
+        with later(seconds), django_capture_on_commit_callbacks() as callbacks:
+            assert outbox_sweep().requeued == requeued, f"sweep at +{seconds}s"
+        published += enqueued(callbacks)
+
+    assert published == [("texting.message_deliver", (texting_firm.id, lost.id), 0)] * 2
+    assert deliver(lost) == DeliveryResult.SENT
+    assert deliver(lost) == DeliveryResult.SKIPPED  # the duplicate publish changes nothing
+    assert len(sandbox_sends(sandbox, lost)) == 1
+
+
 def test_the_sweeper_re_drives_callbacks_whose_processing_task_was_lost(
     texting_firm: Firm,
     member: User,
@@ -216,6 +240,49 @@ def test_the_sweeper_re_drives_callbacks_whose_processing_task_was_lost(
         provider_event_process_task(*args)
     assert fresh(message).status == Status.DELIVERED
     assert not ProviderEvent.objects.filter(processed_at__isnull=True).exists()
+
+
+def test_the_sweeper_fetches_the_media_of_an_mms_whose_fetch_task_was_lost(
+    texting_firm: Firm,
+    sandbox: Any,
+    in_firm: None,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    # Received inside the test's transaction: the fetch task's on-commit publish never
+    # happens, as when Redis restarted empty after the inbound text was stored.
+    texted_contact(texting_firm)
+    mms = Message.objects.get(
+        provider_message_id=receive(
+            sandbox, texting_firm, text="The lease", media=[("lease.jpg", "image/jpeg", JPEG)]
+        )
+    )
+    sms = Message.objects.get(provider_message_id=receive(sandbox, texting_firm, text="Thanks"))
+    assert not MessageMedia.objects.filter(message=mms).exists()
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        assert outbox_sweep().media_redriven == 0  # not late enough yet: its task may run
+    with later(301), django_capture_on_commit_callbacks() as callbacks:
+        report = outbox_sweep()
+        again = outbox_sweep()
+    assert report.media_redriven == 1 and again.media_redriven == 0  # once per grace period
+    redriven = enqueued(callbacks)
+    assert redriven == [("texting.inbound_media_fetch", (texting_firm.id, mms.id), 0)]
+    assert fresh(sms).media_fetched_at is not None  # no media: looked at once, never re-driven
+    with later(2 * 24 * 3600 + 60), django_capture_on_commit_callbacks() as callbacks:
+        assert outbox_sweep().media_redriven == 0  # the provider no longer keeps the media
+    assert callbacks == []
+
+    for _, args, _ in redriven:  # what the worker does with it
+        inbound_media_fetch_task(*args)
+
+    (media,) = MessageMedia.objects.filter(message=mms)
+    assert media.accepted
+    with media.file.open("rb") as stored:
+        assert stored.read() == JPEG
+    assert fresh(mms).media_fetched_at is not None
+    with later(700), django_capture_on_commit_callbacks() as callbacks:
+        assert outbox_sweep().media_redriven == 0  # fetched: nothing more to do
+    assert callbacks == []
 
 
 def test_the_sweeper_goes_firm_by_firm(
