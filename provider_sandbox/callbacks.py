@@ -1,4 +1,4 @@
-"""Callbacks to the app: queued in SQLite, sent by one dispatcher thread in order of due time.
+"""Callbacks to the app: queued in SQLite, sent by a pool of sender threads in due-time order.
 
 Guarantees: every queued callback is POSTed until the app answers 2xx, with the retry
 schedule of the live settings (the last step repeats) for up to
@@ -6,6 +6,16 @@ schedule of the live settings (the last step repeats) for up to
 "not delivered" (Bandwidth retries them too). Pending callbacks survive a restart because the
 queue is the `callbacks` table. With no callback URL configured, a callback that comes due
 is recorded as `not_sent` and never sent.
+
+Concurrency: `callback_concurrency` sender threads (default 8) each claim the next due row
+(`Store.claim_due_callback`: select and claim in one transaction), POST it with their own
+`requests.Session`, and record the attempt, which ends the claim. So no row is ever sent by
+two threads at once, rows are taken in due order, and while one event of a message's
+recipient is in flight the next one for that recipient waits, so their order is kept (events
+of different messages do overlap). A claim left by a process that died mid-send is released
+when the store is opened, and the callback is sent again. One more thread runs the other
+due work (`tickers`, e.g. verification decisions); none of them sends while the
+`callbacks_paused` fault is on.
 """
 
 from __future__ import annotations
@@ -15,6 +25,7 @@ import hmac
 import json
 import logging
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -32,7 +43,7 @@ CONTENT_TYPE = "application/json; charset=utf-8"
 SIGNATURE_HEADER = "x-bandwidth-signature-hmac-sha256"
 # The copy of a duplicated callback follows the original this much later.
 DUPLICATE_GAP_SECONDS = 0.05
-# The dispatcher polls at least this often (pause/unpause, clock jumps, another thread's work).
+# Every dispatcher thread polls at least this often (pause/unpause, clock jumps, other work).
 MAX_IDLE_SECONDS = 0.5
 
 
@@ -122,66 +133,126 @@ def post(
 
 
 class CallbackDispatcher:
-    """The thread that sends due callbacks and runs other due work (`tickers`).
+    """The sender threads that POST due callbacks, plus one thread for other due work.
 
     Each ticker is called with the current time, does whatever is due, and returns when it
-    next has work (or None). Verification decisions are such a ticker.
+    next has work (or None). Verification decisions are such a ticker. `concurrency` is the
+    number of sender threads (default: the config's `callback_concurrency`).
     """
 
     def __init__(
-        self, sandbox: Sandbox, tickers: Sequence[Callable[[float], float | None]] = ()
+        self,
+        sandbox: Sandbox,
+        tickers: Sequence[Callable[[float], float | None]] = (),
+        concurrency: int | None = None,
     ) -> None:
         self.sandbox = sandbox
         self.tickers = list(tickers)
-        self._wake = threading.Event()
+        self.concurrency = (
+            sandbox.config.callback_concurrency if concurrency is None else concurrency
+        )
+        if self.concurrency < 1:
+            raise ValueError("callback concurrency must be at least 1")
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="sandbox-callbacks", daemon=True)
-        sandbox.wake = self._wake.set
+        # One event per thread, all set by wake(): a thread clears its own before looking for
+        # work, so a wake-up that comes while it works is never lost.
+        self._ticker_wake = threading.Event()
+        self._sender_wakes = [threading.Event() for _ in range(self.concurrency)]
+        self._threads = [
+            threading.Thread(target=self._run_tickers, name="sandbox-tickers", daemon=True)
+        ] + [
+            threading.Thread(
+                target=self._run_sender,
+                args=(wake,),
+                name=f"sandbox-callbacks-{number}",
+                daemon=True,
+            )
+            for number, wake in enumerate(self._sender_wakes, start=1)
+        ]
+        sandbox.wake = self.wake
+
+    @property
+    def threads(self) -> list[threading.Thread]:
+        return list(self._threads)
+
+    def wake(self) -> None:
+        """Make every thread look for work now (new callback, settings or faults changed)."""
+        self._ticker_wake.set()
+        self._wake_senders()
+
+    def _wake_senders(self) -> None:
+        for event in self._sender_wakes:
+            event.set()
 
     def start(self) -> None:
-        self._thread.start()
+        for thread in self._threads:
+            thread.start()
 
     def stop(self, timeout: float = 15.0) -> None:
-        """Ask the thread to finish its current POST and exit; wait up to `timeout`."""
+        """Ask every thread to finish its current POST and exit; wait up to `timeout` in all."""
         self._stop.set()
-        self._wake.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout)
+        self.wake()
+        deadline = time.monotonic() + timeout
+        for thread in self._threads:
+            if thread.is_alive():
+                thread.join(max(0.0, deadline - time.monotonic()))
 
-    def _run(self) -> None:
-        session = requests.Session()
+    def _run_tickers(self) -> None:
+        while not self._stop.is_set():
+            self._ticker_wake.clear()
+            try:
+                idle = self._tick()
+            except Exception:  # keep running whatever one bad record did
+                logger.exception("callback dispatcher ticker failed")
+                idle = MAX_IDLE_SECONDS
+            if idle > 0:
+                self._ticker_wake.wait(idle)
+
+    def _tick(self) -> float:
+        """Run every ticker; return how long to sleep (0: more work is ready)."""
+        now = self.sandbox.now()
+        upcoming = [at for tick in self.tickers if (at := tick(now)) is not None]
+        soonest = min(upcoming, default=now + MAX_IDLE_SECONDS)
+        return max(0.0, min(soonest - now, MAX_IDLE_SECONDS))
+
+    def _run_sender(self, wake: threading.Event) -> None:
+        session = requests.Session()  # one per thread: sessions are not thread-safe
         try:
             while not self._stop.is_set():
-                self._wake.clear()
+                wake.clear()
                 try:
-                    idle = self._step(session)
+                    idle = self._send_next(session)
                 except Exception:  # keep dispatching whatever one bad row did
                     logger.exception("callback dispatcher step failed")
                     idle = MAX_IDLE_SECONDS
                 if idle > 0:
-                    self._wake.wait(idle)
+                    wake.wait(idle)
         finally:
             session.close()
 
-    def _step(self, session: requests.Session) -> float:
-        """Do what is due; return how long to sleep (0: more work is ready)."""
+    def _send_next(self, session: requests.Session) -> float:
+        """Claim and send the next due callback; return how long to sleep (0: try again now)."""
         sandbox = self.sandbox
+        if sandbox.faults.snapshot().callbacks_paused:
+            return MAX_IDLE_SECONDS  # unpausing wakes us
         now = sandbox.now()
-        upcoming: list[float] = []
-        for tick in self.tickers:
-            next_at = tick(now)
-            if next_at is not None:
-                upcoming.append(next_at)
-        if not sandbox.faults.snapshot().callbacks_paused:
-            row = sandbox.store.next_due_callback(now)
-            if row is not None:
+        row = sandbox.store.claim_due_callback(now)
+        if row is not None:
+            try:
                 self._deliver(row, session)
-                return 0.0
-            next_at = sandbox.store.next_callback_due_at()
-            if next_at is not None:
-                upcoming.append(next_at)
-        soonest = min(upcoming, default=now + MAX_IDLE_SECONDS)
-        return max(0.0, min(soonest - now, MAX_IDLE_SECONDS))
+            except BaseException:
+                sandbox.store.release_callback(row.id)
+                raise
+            finally:
+                # A retry's new due time, or a recipient's next event no longer blocked.
+                self._wake_senders()
+            return 0.0
+        next_at = sandbox.store.next_callback_due_at()
+        if next_at is None or next_at <= now:
+            # Nothing queued, or only rows waiting behind an in-flight one of their recipient:
+            # the thread that finishes it wakes us.
+            return MAX_IDLE_SECONDS
+        return min(next_at - now, MAX_IDLE_SECONDS)
 
     def _deliver(self, row: CallbackRow, session: requests.Session) -> None:
         sandbox = self.sandbox

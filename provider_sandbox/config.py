@@ -8,6 +8,9 @@ from pathlib import Path
 # Compressed version of "retry for 24 h": fast enough for tests and demos, still a backoff.
 DEFAULT_RETRY_SCHEDULE: tuple[float, ...] = (0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 30.0)
 
+# Callbacks POSTed at the same time (one sender thread each), like the real provider does.
+DEFAULT_CALLBACK_CONCURRENCY = 8
+
 # Used in payloads the sandbox originates (inbound messages, calls) when no application id is
 # configured; sends then accept any applicationId.
 DEFAULT_APPLICATION_ID = "sandbox-application"
@@ -46,6 +49,8 @@ class SandboxConfig:
     callback_retry_schedule: tuple[float, ...] = DEFAULT_RETRY_SCHEDULE
     callback_retry_window_seconds: float = 24 * 60 * 60
     callback_timeout: float = 10.0
+    # Sender threads, i.e. callbacks in flight at once (at least 1); fixed for the run.
+    callback_concurrency: int = DEFAULT_CALLBACK_CONCURRENCY
     # How long the app has to answer a voice initiate callback (Bandwidth's default).
     voice_timeout: float = 15.0
     # Seed of the RNG behind fault rates, so a test run is reproducible.

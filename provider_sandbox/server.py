@@ -2,7 +2,7 @@
 
 Plain Python; `SandboxServer(config)` binds the port at once (so `url` is known, also for
 port 0), `start()` serves in background threads, `shutdown()` stops serving, lets the
-dispatcher finish its current callback and closes the database.
+dispatcher's sender threads finish the callbacks they are sending and closes the database.
 """
 
 from __future__ import annotations
@@ -71,7 +71,8 @@ class SandboxServer:
         logger.info("provider sandbox serving on %s (state in %s)", self.url, self.config.state_dir)
 
     def shutdown(self) -> None:
-        """Stop accepting requests, stop the dispatcher, close the store. Idempotent."""
+        """Stop accepting requests, stop the dispatcher (in-flight POSTs finish), close the
+        store. Idempotent."""
         if self._thread is not None:
             self._http.shutdown()
             self._thread.join(10)

@@ -4,6 +4,13 @@ One connection shared by all threads behind a lock (the sandbox's load is tiny, 
 writer keeps SQLite simple); WAL so an outside reader (sqlite3 CLI) never blocks us. Records
 that nobody queries by column are stored as JSON documents; callbacks have real columns
 because the dispatcher selects them by due time.
+
+Callbacks are claimed before they are sent: `claim_due_callback` picks the next due row and
+sets its `claimed_at` in one transaction, so two sender threads never send the same row at
+the same time; recording the attempt (or `release_callback`) clears the claim. A claim lives
+only as long as the process that made it: opening the store releases every claim left by a
+process that died mid-send, so those callbacks are sent again. One sandbox process uses a
+state directory at a time.
 """
 
 from __future__ import annotations
@@ -11,8 +18,9 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +53,8 @@ CREATE TABLE IF NOT EXISTS callbacks (
     last_error TEXT,
     state TEXT NOT NULL DEFAULT 'pending',  -- pending | delivered | failed | not_sent
     delivered_at REAL,
-    duplicate INTEGER NOT NULL DEFAULT 0
+    duplicate INTEGER NOT NULL DEFAULT 0,
+    claimed_at REAL                -- set while a sender thread has the row; NULL otherwise
 );
 CREATE INDEX IF NOT EXISTS callbacks_due ON callbacks (state, due_at, id);
 CREATE TABLE IF NOT EXISTS verifications (
@@ -66,6 +75,26 @@ RESET_TABLES = (
     "numbers", "messages", "media", "callbacks", "verifications", "subscriptions", "orders",
     "calls",
 )  # fmt: skip
+
+# Made after the `claimed_at` column is known to exist (state dirs from before it lack it).
+CLAIMS_INDEX = (
+    "CREATE INDEX IF NOT EXISTS callbacks_claimed ON callbacks (message_id, recipient)"
+    " WHERE claimed_at IS NOT NULL"
+)
+
+# The next due callback nobody is sending, in due order. A row is skipped while another row
+# for the same message and recipient is claimed, so one recipient's events never overlap
+# and keep their order (as when a single thread sent everything).
+CLAIM_SQL = """
+SELECT * FROM callbacks AS c
+WHERE c.state = 'pending' AND c.claimed_at IS NULL AND c.due_at <= ?
+  AND (c.message_id IS NULL OR NOT EXISTS (
+    SELECT 1 FROM callbacks AS busy
+    WHERE busy.claimed_at IS NOT NULL AND busy.message_id = c.message_id
+      AND busy.recipient IS c.recipient
+  ))
+ORDER BY c.due_at, c.id LIMIT 1
+"""
 
 
 @dataclass(frozen=True)
@@ -90,6 +119,8 @@ class CallbackRow:
     state: str
     delivered_at: float | None
     duplicate: bool
+    # When a sender thread claimed the row (None: nobody is sending it).
+    claimed_at: float | None = None
 
 
 class Store:
@@ -105,6 +136,12 @@ class Store:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.executescript(SCHEMA)
+            columns = {row["name"] for row in self._db.execute("PRAGMA table_info(callbacks)")}
+            if "claimed_at" not in columns:
+                self._db.execute("ALTER TABLE callbacks ADD COLUMN claimed_at REAL")
+            self._db.execute(CLAIMS_INDEX)
+            # Claims of a previous process that died mid-send: those callbacks go out again.
+            self._db.execute("UPDATE callbacks SET claimed_at = NULL WHERE claimed_at IS NOT NULL")
 
     def close(self) -> None:
         with self._lock:
@@ -125,17 +162,23 @@ class Store:
             cursor = self._db.execute(sql, tuple(params))
             return cursor.lastrowid or 0
 
-    def reset(self) -> None:
-        """Forget everything a test can create (see RESET_TABLES) in one transaction."""
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """Hold the lock and one write transaction; commit on success, else roll back."""
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             try:
-                for table in RESET_TABLES:
-                    self._db.execute(f"DELETE FROM {table}")  # noqa: S608 (fixed names)
+                yield self._db
                 self._db.execute("COMMIT")
             except BaseException:
                 self._db.execute("ROLLBACK")
                 raise
+
+    def reset(self) -> None:
+        """Forget everything a test can create (see RESET_TABLES) in one transaction."""
+        with self._transaction() as db:
+            for table in RESET_TABLES:
+                db.execute(f"DELETE FROM {table}")  # noqa: S608 (fixed names)
 
     # --- numbers ------------------------------------------------------------------------
 
@@ -245,17 +288,30 @@ class Store:
             ),
         )
 
-    def next_due_callback(self, now: float) -> CallbackRow | None:
-        row = self._one(
-            "SELECT * FROM callbacks WHERE state = 'pending' AND due_at <= ?"
-            " ORDER BY due_at, id LIMIT 1",
-            (now,),
-        )
-        return _callback(row) if row else None
+    def claim_due_callback(self, now: float) -> CallbackRow | None:
+        """The next due callback nobody is sending (see CLAIM_SQL), claimed for the caller.
+
+        Selecting and claiming happen in one transaction, so a row is handed to one thread
+        only; the claim ends with `record_attempt`, `mark_not_sent` or `release_callback`.
+        """
+        with self._transaction() as db:
+            row: sqlite3.Row | None = db.execute(CLAIM_SQL, (now,)).fetchone()
+            if row is None:
+                return None
+            db.execute("UPDATE callbacks SET claimed_at = ? WHERE id = ?", (now, row["id"]))
+        return replace(_callback(row), claimed_at=now)
+
+    def release_callback(self, callback_id: int) -> None:
+        """Give up a claim without recording an attempt (the row is sent again when due)."""
+        self._run("UPDATE callbacks SET claimed_at = NULL WHERE id = ?", (callback_id,))
 
     def next_callback_due_at(self) -> float | None:
-        row = self._one("SELECT min(due_at) AS due FROM callbacks WHERE state = 'pending'")
-        return row["due"] if row and row["due"] is not None else None
+        """The earliest due time of the pending callbacks nobody is sending."""
+        row = self._one(
+            "SELECT due_at FROM callbacks WHERE state = 'pending' AND claimed_at IS NULL"
+            " ORDER BY due_at LIMIT 1"
+        )
+        return row["due_at"] if row else None
 
     def get_callback(self, callback_id: int) -> CallbackRow | None:
         row = self._one("SELECT * FROM callbacks WHERE id = ?", (callback_id,))
@@ -271,15 +327,17 @@ class Store:
         due_at: float,
         delivered_at: float | None,
     ) -> None:
+        """Record one POST of the row and end its claim."""
         self._run(
             "UPDATE callbacks SET attempts = attempts + 1, state = ?, last_status = ?,"
-            " last_error = ?, due_at = ?, delivered_at = ? WHERE id = ?",
+            " last_error = ?, due_at = ?, delivered_at = ?, claimed_at = NULL WHERE id = ?",
             (state, status, error, due_at, delivered_at, callback_id),
         )
 
     def mark_not_sent(self, callback_id: int, reason: str) -> None:
         self._run(
-            "UPDATE callbacks SET state = 'not_sent', last_error = ? WHERE id = ?",
+            "UPDATE callbacks SET state = 'not_sent', last_error = ?, claimed_at = NULL"
+            " WHERE id = ?",
             (reason, callback_id),
         )
 
@@ -387,4 +445,5 @@ def _callback(row: sqlite3.Row) -> CallbackRow:
         state=row["state"],
         delivered_at=row["delivered_at"],
         duplicate=bool(row["duplicate"]),
+        claimed_at=row["claimed_at"],
     )

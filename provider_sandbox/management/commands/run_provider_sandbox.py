@@ -7,6 +7,7 @@ Credentials come from Django settings (PROVIDER_*, WEBHOOK_*), everything else f
 
 from __future__ import annotations
 
+import argparse
 import json
 import signal
 import sys
@@ -17,7 +18,11 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from provider_sandbox.config import DEFAULT_RETRY_SCHEDULE, SandboxConfig
+from provider_sandbox.config import (
+    DEFAULT_CALLBACK_CONCURRENCY,
+    DEFAULT_RETRY_SCHEDULE,
+    SandboxConfig,
+)
 from provider_sandbox.faults import FaultInjector, FaultsError
 from provider_sandbox.server import SandboxServer
 
@@ -30,6 +35,16 @@ def _schedule(value: str) -> tuple[float, ...]:
     if not steps or any(step < 0 for step in steps):
         raise CommandError("--callback-retry-schedule takes seconds like 0.5,1,2,4")
     return steps
+
+
+def _concurrency(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError("takes a whole number of at least 1")
+    return number
 
 
 class Command(BaseCommand):
@@ -64,6 +79,13 @@ class Command(BaseCommand):
             help="Seconds between callback attempts; the last step repeats.",
         )
         parser.add_argument("--callback-timeout", type=float, default=10.0, metavar="SECONDS")
+        parser.add_argument(
+            "--callback-concurrency",
+            type=_concurrency,
+            default=DEFAULT_CALLBACK_CONCURRENCY,
+            metavar="N",
+            help="Callbacks sent at the same time (sender threads).",
+        )
         parser.add_argument("--token-ttl", type=int, default=3600, metavar="SECONDS")
         parser.add_argument(
             "--faults", default=None, metavar="JSON", help='e.g. {"send_500_rate": 0.2}'
@@ -128,6 +150,7 @@ class Command(BaseCommand):
             queue_size=options["queue_size"],
             callback_retry_schedule=options["callback_retry_schedule"],
             callback_timeout=options["callback_timeout"],
+            callback_concurrency=options["callback_concurrency"],
             fault_seed=options["fault_seed"],
             initial_faults=faults,
             public_url=options["public_url"],
