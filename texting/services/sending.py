@@ -30,6 +30,7 @@ from __future__ import annotations
 import enum
 import functools
 import logging
+import threading
 import time
 import uuid
 from datetime import datetime, timedelta
@@ -64,6 +65,7 @@ from ..provider import (
     OutcomeUnknown,
     ProviderAuthError,
     ProviderClient,
+    ProviderConfig,
     ProviderRejected,
     ProviderUnavailable,
     failure_for_code,
@@ -453,46 +455,77 @@ def message_deliver(*, firm_id: int, message_id: int) -> DeliveryResult:
     message = _outbound(firm_id, message_id).first()
     if message is None or message.status != Status.QUEUED:
         return DeliveryResult.SKIPPED
-    client = ProviderClient.from_settings()  # per call: settings may change (tests, rotation)
-    try:
-        return _deliver(client, message)
-    finally:
-        client.close()
+    return _deliver(_provider_client(), message)
+
+
+_clients = threading.local()
+
+
+def _provider_client() -> ProviderClient:
+    """This thread's provider client, kept while the provider settings stay the same.
+
+    A client per text meant a new HTTP session, and a new TCP connection, for every text;
+    settings are still read each time, so a change (tests, credential rotation) takes effect
+    on the next text.
+    """
+    config = ProviderConfig.from_settings()
+    client: ProviderClient | None = getattr(_clients, "client", None)
+    if client is None or client.config != config:
+        if client is not None:
+            client.close()
+        client = _clients.client = ProviderClient(config)
+    return client
 
 
 def _deliver(client: ProviderClient, message: Message) -> DeliveryResult:
     firm_id, message_id = message.firm_id, message.id
-    now = timezone.now()
-    claimed = (
-        _outbound(firm_id, message_id)
-        .filter(status=Status.QUEUED)
-        .update(status=Status.SENDING, next_attempt_at=None, updated_at=now)
-    )
-    if not claimed:
-        return DeliveryResult.SKIPPED
-
     max_attempts = int(_setting("TEXTING_MAX_SEND_ATTEMPTS", 20))
     if message.attempts >= max_attempts:
-        _fail(firm_id, message_id, reason=FailureReason.TEMPORARY_ERROR)
+        if not _fail(
+            firm_id,
+            message_id,
+            reason=FailureReason.TEMPORARY_ERROR,
+            from_statuses=(Status.QUEUED,),
+        ):
+            return DeliveryResult.SKIPPED
         logger.warning(
             "text failed: out of attempts",
             extra=_log_extra(firm_id, message_id, attempts=message.attempts),
         )
         return DeliveryResult.FAILED
 
+    # The rate limit first, then the claim: a text that must wait stays QUEUED untouched
+    # but for its due time (a duplicate task costs the limit a token, never a 429).
     wait = ratelimit.acquire(message.segments)
     if wait > 0:
-        _back_to_queue(firm_id, message_id, delay=wait)
-        _deliver_later(firm_id, message_id, wait)
-        logger.debug(
-            "text waits %.2fs for the rate limit", wait, extra=_log_extra(firm_id, message_id)
+        now = timezone.now()
+        waiting = (
+            _outbound(firm_id, message_id)
+            .filter(status=Status.QUEUED)
+            .update(next_attempt_at=now + timedelta(seconds=wait), updated_at=now)
         )
-        return DeliveryResult.DEFERRED
+        if waiting:
+            _deliver_later(firm_id, message_id, wait)
+            logger.debug(
+                "text waits %.2fs for the rate limit", wait, extra=_log_extra(firm_id, message_id)
+            )
+        return DeliveryResult.DEFERRED if waiting else DeliveryResult.SKIPPED
 
-    attempt = message.attempts + 1
-    _outbound(firm_id, message_id).filter(status=Status.SENDING).update(
-        attempts=F("attempts") + 1, updated_at=timezone.now()
+    # Claim and count the attempt in one UPDATE: the count is stored before the text goes.
+    now = timezone.now()
+    claimed = (
+        _outbound(firm_id, message_id)
+        .filter(status=Status.QUEUED)
+        .update(
+            status=Status.SENDING,
+            next_attempt_at=None,
+            attempts=F("attempts") + 1,
+            updated_at=now,
+        )
     )
+    if not claimed:
+        return DeliveryResult.SKIPPED
+    attempt = message.attempts + 1
 
     try:
         sent = client.send_message(
