@@ -13,6 +13,13 @@ it atomically. Without Redis (the embedded default: one process) a lock guards a
 in-process bucket. A text longer than the whole burst may go once the bucket is full, or it
 would never go at all.
 
+A text refused by `acquire` takes a *turn* (`turn(segments, earliest)`): a second GCRA line
+with no burst, in which every waiting text reserves its own slot, spaced by its share of the
+rate. The caller sleeps until its slot instead of all waiting texts waking for the very next
+token (thousands of tasks retrying every few milliseconds, each finding it taken). A turn
+only schedules the wake-up; the send itself still needs `acquire`, so a late wake-up can
+never make the provider answer 429.
+
 Settings: PROVIDER_RATE_LIMIT_SEGMENTS_PER_SECOND (0 turns the limit off).
 """
 
@@ -56,8 +63,25 @@ return 0
 """
 
 
+# KEYS[1] the line; ARGV: segments, microseconds per segment, earliest start in microseconds
+# from now. Reserves the next slot at or after `earliest`; returns its delay in microseconds.
+_TURN_LUA = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local cost = tonumber(ARGV[1]) * tonumber(ARGV[2])
+local start = now + tonumber(ARGV[3])
+local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
+if tat > start then start = tat end
+local ttl_ms = math.ceil((start + cost - now) / 1000) + 1000
+redis.call('SET', KEYS[1], string.format('%.0f', start + cost), 'PX', ttl_ms)
+return start - now
+"""
+
+
 class Limiter(Protocol):
     def acquire(self, segments: int) -> float: ...
+
+    def turn(self, segments: int, earliest: float) -> float: ...
 
 
 class LocalLimiter:
@@ -74,6 +98,7 @@ class LocalLimiter:
         self.burst = burst_seconds
         self.clock = clock
         self._tat = 0.0
+        self._turn_tat = 0.0
         self._lock = threading.Lock()
 
     def acquire(self, segments: int) -> float:
@@ -88,6 +113,15 @@ class LocalLimiter:
             self._tat = new_tat
             return 0.0
 
+    def turn(self, segments: int, earliest: float) -> float:
+        if self.rate <= 0:
+            return max(0.0, earliest)
+        with self._lock:
+            now = self.clock()
+            start = max(self._turn_tat, now + max(0.0, earliest))
+            self._turn_tat = start + max(1, segments) / self.rate
+            return start - now
+
 
 class RedisLimiter:
     """GCRA in Redis: one key per provider account, updated atomically by a Lua script."""
@@ -100,6 +134,7 @@ class RedisLimiter:
         self.rate = float(rate)
         self.burst = burst_seconds
         self._script = client.register_script(_GCRA_LUA)
+        self._turn_script = client.register_script(_TURN_LUA)
 
     def acquire(self, segments: int) -> float:
         if self.rate <= 0:
@@ -110,6 +145,15 @@ class RedisLimiter:
             args=[max(1, segments), repr(micros_per_segment), int(self.burst * 1_000_000)],
         )
         return max(0.0, int(wait) / 1_000_000)
+
+    def turn(self, segments: int, earliest: float) -> float:
+        if self.rate <= 0:
+            return max(0.0, earliest)
+        delay = self._turn_script(
+            keys=[f"{self.key}:turns"],
+            args=[max(1, segments), repr(1_000_000 / self.rate), int(max(0.0, earliest) * 1e6)],
+        )
+        return max(0.0, int(delay) / 1_000_000)
 
 
 _limiters: dict[tuple[str, str, float], Limiter] = {}
@@ -153,6 +197,20 @@ def acquire(segments: int) -> float:
         logger.warning("rate limiter: Redis unavailable (%s); limiting locally", type(exc).__name__)
         local = _fallback.setdefault(limiter.rate, LocalLimiter(limiter.rate))
         return local.acquire(segments)
+
+
+def turn(segments: int, earliest: float) -> float:
+    """Reserve a turn in the line of texts waiting for the rate: the seconds until it, at
+    least `earliest`. Falls back like `acquire` when Redis cannot be reached."""
+    limiter = _limiter()
+    try:
+        return limiter.turn(segments, earliest)
+    except Exception as exc:
+        if not isinstance(limiter, RedisLimiter):
+            raise
+        logger.warning("rate limiter: Redis unavailable (%s); limiting locally", type(exc).__name__)
+        local = _fallback.setdefault(limiter.rate, LocalLimiter(limiter.rate))
+        return local.turn(segments, earliest)
 
 
 def reset() -> None:

@@ -69,8 +69,10 @@ def _message_deliver_failed(
     max_retries=8,
     on_failure=_message_deliver_failed,
 )
-def message_deliver_task(self: Task, firm_id: int, message_id: int) -> None:
+def message_deliver_task(self: Task, firm_id: int, message_id: int, has_turn: bool = False) -> None:
     """Send one queued text (claims QUEUED→SENDING; a no-op for any other state).
+
+    `has_turn`: the text already waited for its turn at the provider's rate (sending.py).
 
     When the provider is unavailable the service has put the text back to QUEUED with
     `next_attempt_at`; the task retries at that time (backoff with jitter, at least the
@@ -78,7 +80,7 @@ def message_deliver_task(self: Task, firm_id: int, message_id: int) -> None:
     """
     with scope(firm=firm_id):
         try:
-            message_deliver(firm_id=firm_id, message_id=message_id)
+            message_deliver(firm_id=firm_id, message_id=message_id, has_turn=has_turn)
         except DeliveryPostponed as exc:
             if self.request.is_eager:
                 # No broker to retry through (the embedded default): the row stays QUEUED

@@ -214,6 +214,16 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # before each task instead (CONN_MAX_AGE, health check) and is dropped after a failure
 # (config/celery.py). Closed anyway after this many tasks.
 CELERY_DB_REUSE_MAX = 1000
+# Sends get a queue of their own, so a backlog of thousands of outbound texts (a bulk
+# send, or texts waiting for the provider's rate) never holds up the processing of what
+# clients text in and of delivery callbacks. Workers consume every queue listed here
+# (started without -Q), one after the other, so both always make progress.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES: dict[str, dict[str, str]] = {"celery": {}, "texting.outbound": {}}
+CELERY_TASK_ROUTES = {
+    "texting.message_deliver": {"queue": "texting.outbound"},
+    "texting.message_reconcile": {"queue": "texting.outbound"},
+}
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 # Above the largest countdown any task uses, or Redis redelivers it in a loop.

@@ -351,10 +351,16 @@ def _log_extra(firm_id: int, message_id: int, **more: Any) -> dict[str, Any]:
     return {"firm_id": firm_id, "message_id": message_id, **more}
 
 
-def _publish(task: Any, args: tuple[int, int], *, countdown: float) -> None:
-    """Publish `task(*args)` to run in `countdown` seconds (an on-commit callback)."""
+def _publish(
+    task: Any,
+    args: tuple[int, int],
+    *,
+    countdown: float,
+    kwargs: dict[str, Any] | None = None,
+) -> None:
+    """Publish `task(*args, **kwargs)` to run in `countdown` seconds (an on-commit callback)."""
     if not task.app.conf.task_always_eager:
-        task.apply_async(args, countdown=countdown)
+        task.apply_async(args, kwargs, countdown=countdown)
         return
     # Embedded default (no broker, tasks run in process): "later" can only mean sleeping
     # here, which is fine for a rate-limit wait; anything longer is left to the status
@@ -367,20 +373,27 @@ def _publish(task: Any, args: tuple[int, int], *, countdown: float) -> None:
         )
         return
     time.sleep(countdown)
-    task.apply_async(args)
+    task.apply_async(args, kwargs)
 
 
-def _run_later(task: Any, args: tuple[int, int], countdown: float) -> None:
+def _run_later(
+    task: Any, args: tuple[int, int], countdown: float, kwargs: dict[str, Any] | None = None
+) -> None:
     """Enqueue `task(*args)` in `countdown` seconds once the current transaction commits."""
     transaction.on_commit(
-        functools.partial(_publish, task, args, countdown=max(0.0, round(countdown, 3)))
+        functools.partial(
+            _publish, task, args, countdown=max(0.0, round(countdown, 3)), kwargs=kwargs
+        )
     )
 
 
-def _deliver_later(firm_id: int, message_id: int, countdown: float) -> None:
+def _deliver_later(
+    firm_id: int, message_id: int, countdown: float, *, has_turn: bool = False
+) -> None:
     from ..tasks import message_deliver_task
 
-    _run_later(message_deliver_task, (firm_id, message_id), countdown)
+    kwargs = {"has_turn": True} if has_turn else None
+    _run_later(message_deliver_task, (firm_id, message_id), countdown, kwargs)
 
 
 def _reconcile_later(firm_id: int, message_id: int, countdown: float) -> None:
@@ -444,7 +457,7 @@ def _configuration_error(error: ProviderRejected) -> bool:
     return error.local and any(fe.field == "applicationId" for fe in error.field_errors)
 
 
-def message_deliver(*, firm_id: int, message_id: int) -> DeliveryResult:
+def message_deliver(*, firm_id: int, message_id: int, has_turn: bool = False) -> DeliveryResult:
     """Send one QUEUED text to the provider, at most once per claim; idempotent.
 
     Never runs inside a transaction (it calls the network): every write is its own guarded
@@ -455,7 +468,7 @@ def message_deliver(*, firm_id: int, message_id: int) -> DeliveryResult:
     message = _outbound(firm_id, message_id).first()
     if message is None or message.status != Status.QUEUED:
         return DeliveryResult.SKIPPED
-    return _deliver(_provider_client(), message)
+    return _deliver(_provider_client(), message, has_turn=has_turn)
 
 
 _clients = threading.local()
@@ -477,7 +490,7 @@ def _provider_client() -> ProviderClient:
     return client
 
 
-def _deliver(client: ProviderClient, message: Message) -> DeliveryResult:
+def _deliver(client: ProviderClient, message: Message, *, has_turn: bool) -> DeliveryResult:
     firm_id, message_id = message.firm_id, message.id
     max_attempts = int(_setting("TEXTING_MAX_SEND_ATTEMPTS", 20))
     if message.attempts >= max_attempts:
@@ -495,9 +508,13 @@ def _deliver(client: ProviderClient, message: Message) -> DeliveryResult:
         return DeliveryResult.FAILED
 
     # The rate limit first, then the claim: a text that must wait stays QUEUED untouched
-    # but for its due time (a duplicate task costs the limit a token, never a 429).
+    # but for its due time (a duplicate task costs the limit a token, never a 429). A text
+    # refused takes a turn in the line of waiting texts (ratelimit.turn) and sleeps until
+    # it; once its turn has come (`has_turn`) it only waits for the next token.
     wait = ratelimit.acquire(message.segments)
     if wait > 0:
+        if not has_turn:
+            wait = ratelimit.turn(message.segments, wait)
         now = timezone.now()
         waiting = (
             _outbound(firm_id, message_id)
@@ -505,7 +522,7 @@ def _deliver(client: ProviderClient, message: Message) -> DeliveryResult:
             .update(next_attempt_at=now + timedelta(seconds=wait), updated_at=now)
         )
         if waiting:
-            _deliver_later(firm_id, message_id, wait)
+            _deliver_later(firm_id, message_id, wait, has_turn=True)
             logger.debug(
                 "text waits %.2fs for the rate limit", wait, extra=_log_extra(firm_id, message_id)
             )

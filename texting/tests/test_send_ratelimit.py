@@ -1,5 +1,6 @@
 """The provider rate limit (segments per second per account), shared by every worker."""
 
+import itertools
 import threading
 import time
 import uuid
@@ -13,7 +14,7 @@ from accounts.models import Firm, User
 from texting import ratelimit
 from texting.models import Message
 from texting.ratelimit import LocalLimiter, RedisLimiter
-from texting.services.sending import DeliveryResult
+from texting.services.sending import DeliveryResult, message_deliver
 from texting.tests.test_sending import deliver, enqueued, fresh, sandbox_sends, send
 
 needs_redis = pytest.mark.services  # the shared limiter needs Redis (REDIS_URL)
@@ -49,6 +50,17 @@ def test_over_time_the_limiter_never_lets_more_than_the_rate_through() -> None:
             allowed += 2
         clock.now += 0.01
     assert 10 * 5 <= allowed <= 10 * 5 + 10  # the rate, plus at most one burst
+
+
+def test_waiting_texts_take_turns_spaced_by_the_rate() -> None:
+    clock = Clock()
+    limiter = LocalLimiter(10, clock=clock)
+    # Refused texts that could go in 0.1 s: each gets its own slot, not all the same one.
+    assert [limiter.turn(1, 0.1) for _ in range(3)] == pytest.approx([0.1, 0.2, 0.3])
+    assert limiter.turn(2, 0.0) == pytest.approx(0.4)  # at the end of the line
+    assert limiter.turn(1, 0.0) == pytest.approx(0.6)  # after its 2 segments
+    clock.now += 1.0  # the line has gone by
+    assert limiter.turn(1, 0.05) == pytest.approx(0.05)  # no sooner than asked
 
 
 def test_a_text_longer_than_a_burst_still_goes_when_the_bucket_is_full() -> None:
@@ -129,6 +141,24 @@ def test_workers_with_their_own_limiters_share_one_budget_in_redis(redis_client:
 
 
 @needs_redis
+def test_workers_share_one_line_of_turns_in_redis(redis_client: Any) -> None:
+    key = f"{ratelimit.KEY_PREFIX}:test-{uuid.uuid4().hex}"
+    workers = [
+        RedisLimiter(redis_client.__class__.from_url(django_settings.REDIS_URL), key, 20)
+        for _ in range(2)
+    ]
+    started = time.monotonic()
+    slots = []
+    for i in range(6):  # the two workers alternate; each turn is 50 ms after the one before
+        delay = workers[i % 2].turn(1, 0.2)
+        slots.append(time.monotonic() - started + delay)
+    redis_client.delete(f"{key}:turns")
+    gaps = [b - a for a, b in itertools.pairwise(slots)]
+    assert slots[0] == pytest.approx(0.2, abs=0.02)
+    assert gaps == pytest.approx([0.05] * 5, abs=0.01)
+
+
+@needs_redis
 def test_acquire_uses_redis_when_it_is_configured(settings: Any, redis_client: Any) -> None:
     settings.PROVIDER_ACCOUNT_ID = f"test-{uuid.uuid4().hex}"
     settings.PROVIDER_RATE_LIMIT_SEGMENTS_PER_SECOND = 5
@@ -183,6 +213,42 @@ def test_a_text_over_the_rate_waits_its_turn_without_a_worker_sleeping(
     _forget_shared_bucket(settings.PROVIDER_ACCOUNT_ID)
 
 
+def test_texts_refused_at_once_wake_one_after_the_other_not_all_together(
+    texting_firm: Firm,
+    member: User,
+    sandbox: Any,
+    firm_scope: Any,
+    settings: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    settings.PROVIDER_RATE_LIMIT_SEGMENTS_PER_SECOND = 2
+    _forget_shared_bucket(settings.PROVIDER_ACCOUNT_ID)
+    with firm_scope():
+        first = send(texting_firm, member)
+        assert deliver(first) == DeliveryResult.SENT  # the burst: 1 s of rate, 2 segments
+        assert deliver(send(texting_firm, member, to="+12025550144")) == DeliveryResult.SENT
+        waiting = [send(texting_firm, member, to=f"+1202555015{i}") for i in range(4)]
+        with django_capture_on_commit_callbacks() as callbacks:
+            assert [deliver(m) for m in waiting] == [DeliveryResult.DEFERRED] * 4
+        countdowns = [countdown for _, _, countdown in enqueued(callbacks)]
+        # A turn each, half a second apart (2 segments/s), the first when a token is free.
+        assert countdowns[0] <= 0.5
+        gaps = [b - a for a, b in itertools.pairwise(countdowns)]
+        assert gaps == pytest.approx([0.5, 0.5, 0.5], abs=0.05)
+        # Each wakes up knowing it had its turn: refused again, it only waits for the next
+        # token instead of going to the back of the line.
+        assert all(cb.keywords["kwargs"] == {"has_turn": True} for cb in callbacks)
+        ratelimit.turn(1, 10.0)  # the line now reaches 10 s ahead
+        with django_capture_on_commit_callbacks() as again:
+            result = message_deliver(
+                firm_id=texting_firm.id, message_id=waiting[-1].id, has_turn=True
+            )
+        assert result == DeliveryResult.DEFERRED
+        [(_, _, countdown)] = enqueued(again)
+        assert countdown <= 0.6
+    _forget_shared_bucket(settings.PROVIDER_ACCOUNT_ID)
+
+
 def _forget_shared_bucket(account: str) -> None:
     """Start from a full bucket: earlier tests of this account may have drawn from it."""
     ratelimit.reset()
@@ -191,3 +257,4 @@ def _forget_shared_bucket(account: str) -> None:
 
         with redis.Redis.from_url(django_settings.REDIS_URL) as client:
             client.delete(f"{ratelimit.KEY_PREFIX}:{account}")
+            client.delete(f"{ratelimit.KEY_PREFIX}:{account}:turns")
