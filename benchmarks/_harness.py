@@ -451,42 +451,61 @@ def start_celery(
     return proc
 
 
-def group_rss_kb(pid: int) -> tuple[int, int]:
-    """(sum of VmRSS over the process and its children, number of processes), in kB."""
-    total, count = 0, 0
+def _group_pids(pid: int) -> list[int]:
     try:
         out = subprocess.run(
             ["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True, timeout=5
         ).stdout.split()
     except (OSError, subprocess.SubprocessError):
         out = []
-    for p in [pid, *map(int, out)]:
-        try:
-            for line in Path(f"/proc/{p}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1])
-                    count += 1
-        except (OSError, ValueError):
+    return [pid, *map(int, out)]
+
+
+def _proc_kb(path: str, field: str) -> int | None:
+    try:
+        for line in Path(path).read_text().splitlines():
+            if line.startswith(field):
+                return int(line.split()[1])
+    except (OSError, ValueError):
+        return None
+    return None
+
+
+def group_memory_kb(pid: int) -> tuple[int, int, int]:
+    """(sum of RSS, sum of PSS, number of processes) over the process and its children, kB.
+
+    RSS counts a page shared by the prefork parent and its children once per process; PSS
+    splits it between them, so the PSS sum is the memory the tree really occupies.
+    """
+    rss = pss = count = 0
+    for p in _group_pids(pid):
+        r = _proc_kb(f"/proc/{p}/status", "VmRSS:")
+        if r is None:
             continue
-    return total, count
+        rss += r
+        pss += _proc_kb(f"/proc/{p}/smaps_rollup", "Pss:") or r
+        count += 1
+    return rss, pss, count
 
 
 class RssSampler:
-    """Peak of the summed RSS of a process tree, sampled every `interval` seconds."""
+    """Peaks of the summed RSS and PSS of a process tree, sampled every `interval` s."""
 
     def __init__(self, pid: int, interval: float = 0.5) -> None:
         self.pid = pid
         self.interval = interval
         self.peak_kb = 0
+        self.peak_pss_kb = 0
         self.peak_procs = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            kb, n = group_rss_kb(self.pid)
-            if kb > self.peak_kb:
-                self.peak_kb, self.peak_procs = kb, n
+            rss, pss, n = group_memory_kb(self.pid)
+            if rss > self.peak_kb:
+                self.peak_kb, self.peak_procs = rss, n
+            self.peak_pss_kb = max(self.peak_pss_kb, pss)
             self._stop.wait(self.interval)
 
     def __enter__(self) -> RssSampler:
@@ -496,6 +515,45 @@ class RssSampler:
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._thread.join(timeout=self.interval + 5)
+
+
+def cpu_seconds_by_process(procs: Processes) -> dict[str, float]:
+    """CPU seconds (user + system) used so far by each started process group (with its
+    children: gunicorn and Celery pool workers), by PostgreSQL and Redis, and by this
+    benchmark process. Diff two snapshots to see where a phase's CPU went."""
+    groups = {proc.pid: name for name, proc in procs.procs}
+    me = os.getpid()
+    ticks_per_s = os.sysconf("SC_CLK_TCK")
+    totals: dict[str, float] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        comm = stat[stat.index("(") + 1 : stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2 :].split()
+        pgrp, used = int(fields[2]), int(fields[11]) + int(fields[12])
+        if int(entry) == me:
+            name = "benchmark client"
+        elif pgrp in groups:
+            name = groups[pgrp]
+        elif comm.startswith("postgres"):
+            name = "postgresql"
+        elif comm.startswith("redis"):
+            name = "redis"
+        else:
+            continue
+        totals[name] = totals.get(name, 0.0) + used / ticks_per_s
+    return totals
+
+
+def cpu_used_between(before: dict[str, float], after: dict[str, float]) -> str:
+    """ "name 12.3 s, ..." largest first, for a report line."""
+    used = {k: after[k] - before.get(k, 0.0) for k in after}
+    parts = [f"{k} {v:.1f} s" for k, v in sorted(used.items(), key=lambda kv: -kv[1]) if v >= 0.05]
+    return ", ".join(parts) or "none measured"
 
 
 # --- HTTP load ------------------------------------------------------------------------------

@@ -13,7 +13,11 @@ Phases:
      its conversation; a poller reads new rows by primary key every 20 ms).
   2. max load on the webhook (closed loop, N clients): acknowledged webhooks/s, the worker
      still processing in the background as in production; then the time to drain.
+  2b. the same load with the worker's consumer cancelled (the web tier alone, as the bare
+     endpoints run), then the worker alone draining it: each side's own capacity.
   3. max load on the bare endpoint, same clients: its requests/s.
+Each max-load phase reports the CPU seconds each process group used (gunicorn, Celery,
+PostgreSQL, Redis, this client), which is where the throughput went on a shared machine.
 Writes benchmarks/results/ingest-<date>.md.
 """
 
@@ -299,6 +303,7 @@ def main() -> int:
 
             sent_at: dict[int, float] = {}
             t_phase2 = time.monotonic()
+            cpu_before = h.cpu_seconds_by_process(procs)
             res2, elapsed2 = asyncio.run(
                 h.load_max(
                     app_port,
@@ -333,7 +338,51 @@ def main() -> int:
                 "vis_p50": h.percentile(vis2, 50),
                 "vis_p99": h.percentile(vis2, 99),
             }
+            out["max"]["cpu"] = h.cpu_used_between(cpu_before, h.cpu_seconds_by_process(procs))
             log(f"phase 2: {out['max']}")
+
+            # Phase 2b: the web tier alone (the worker's consumer cancelled), then the worker
+            # alone draining what was stored: each side's own capacity on these 2 cores.
+            from config.celery import app as celery_app
+
+            log(f"phase 2b: webhook at max load with the worker paused, {args.max_seconds:.0f}s")
+            if not celery_app.control.cancel_consumer("celery", reply=True, timeout=5):
+                raise RuntimeError("the worker did not answer cancel_consumer")
+            alone_ids: dict[int, str] = {}
+
+            def make_alone(i: int) -> bytes:
+                alone_ids[i] = h.provider_message_id()
+                poller.expect(alone_ids[i])
+                return webhook_body(alone_ids[i], seeded.numbers[i % len(seeded.numbers)], i)
+
+            cpu_before = h.cpu_seconds_by_process(procs)
+            res2b, elapsed2b = asyncio.run(
+                h.load_max(
+                    app_port, WEBHOOK_PATH, make_alone, headers, args.max_seconds, args.max_clients
+                )
+            )
+            cpu_web = h.cpu_used_between(cpu_before, h.cpu_seconds_by_process(procs))
+            ok2b = [r for r in res2b if r.status == 200]
+            cpu_before = h.cpu_seconds_by_process(procs)
+            t_resume = time.monotonic()
+            celery_app.control.add_consumer("celery", reply=True, timeout=5)
+            drained2b = poller.wait_for(set(alone_ids.values()), args.visible_timeout)
+            t_done = max((poller.seen.get(m, 0.0) for m in alone_ids.values()), default=t_resume)
+            out["alone"] = {
+                "sent": len(res2b),
+                "ok": len(ok2b),
+                "statuses": sorted({r.status for r in res2b}),
+                "elapsed": elapsed2b,
+                "acked_per_s": len(ok2b) / elapsed2b,
+                "ack_p50": h.percentile([r.latency for r in ok2b], 50),
+                "ack_p99": h.percentile([r.latency for r in ok2b], 99),
+                "cpu_web": cpu_web,
+                "drained": drained2b,
+                "drain_s": t_done - t_resume,
+                "drain_per_s": len(ok2b) / max(1e-9, t_done - t_resume),
+                "cpu_drain": h.cpu_used_between(cpu_before, h.cpu_seconds_by_process(procs)),
+            }
+            log(f"phase 2b: {out['alone']}")
 
             # Phase 3: max load on the bare endpoints (the worker is idle by now).
             def make_bare(i: int) -> bytes:
@@ -343,9 +392,11 @@ def main() -> int:
 
             for key, port in (("bare_django", bare_django_port), ("bare", bare_port)):
                 log(f"phase 3: {key} endpoint at max load, {args.max_clients} clients")
+                cpu_before = h.cpu_seconds_by_process(procs)
                 res3, elapsed3 = asyncio.run(
                     h.load_max(port, "/", make_bare, headers, args.max_seconds, args.max_clients)
                 )
+                cpu3 = h.cpu_used_between(cpu_before, h.cpu_seconds_by_process(procs))
                 ok3 = [r for r in res3 if r.status == 200]
                 out[key] = {
                     "sent": len(res3),
@@ -355,6 +406,7 @@ def main() -> int:
                     "per_s": len(ok3) / elapsed3,
                     "p50": h.percentile([r.latency for r in ok3], 50),
                     "p99": h.percentile([r.latency for r in ok3], 99),
+                    "cpu": cpu3,
                 }
                 log(f"phase 3: {out[key]}")
         finally:
@@ -385,8 +437,10 @@ def _db_counts(database_url: str) -> dict[str, int]:
 
 def _report(args, info, load_before, load_after, load, others, out, counts) -> Path:  # type: ignore[no-untyped-def]
     f, m, b, d = out["fixed"], out["max"], out["bare"], out["bare_django"]
+    a = out["alone"]
     ratio = m["acked_per_s"] / b["per_s"]
     ratio_d = m["acked_per_s"] / d["per_s"]
+    ratio_a = a["acked_per_s"] / d["per_s"]
     rows = [
         "| target | measured | result |",
         "|---|---|---|",
@@ -395,6 +449,9 @@ def _report(args, info, load_before, load_after, load, others, out, counts) -> P
         f"{m['acked_per_s']:.0f}/s vs {d['per_s']:.0f}/s = {ratio_d:.0%} | {h.verdict(ratio_d >= 0.6)} |",
         f"| the same, bare = a Django-free WSGI callable (`benchmarks/bare_app.py`) | "
         f"{m['acked_per_s']:.0f}/s vs {b['per_s']:.0f}/s = {ratio:.0%} | {h.verdict(ratio >= 0.6)} |",
+        f"| the same with the worker paused (the web tier alone, like the bare endpoints) vs "
+        f"`bare_django.py` | {a['acked_per_s']:.0f}/s vs {d['per_s']:.0f}/s = {ratio_a:.0%} | "
+        f"{h.verdict(ratio_a >= 0.6)} |",
         f"| ack p99 < 50 ms at {args.rate:.0f} webhooks/s | p99 {h.ms(f['ack_p99'])} (p50 {h.ms(f['ack_p50'])}) | "
         f"{h.verdict(f['ack_p99'] < 0.05 and f['ok'] == f['sent'])} |",
         f"| webhook-to-visible p99 < 1 s at {args.rate:.0f} webhooks/s | p99 {h.ms(f['vis_p99'])} "
@@ -421,16 +478,27 @@ def _report(args, info, load_before, load_after, load, others, out, counts) -> P
         f"- all visible: {m['drained']}; the worker finished {m['drain_after_load_s']:.1f} s after the "
         f"load stopped, i.e. {m['processed_per_s']:.1f} texts/s end to end; webhook-to-visible "
         f"p50 {h.ms(m['vis_p50'])}, p99 {h.ms(m['vis_p99'])} (a backlog builds when acks outrun the worker)",
+        f"- CPU used during the load: {m['cpu']}",
+        "",
+        f"**Phase 2b — the web tier alone, then the worker alone** (the worker's consumer "
+        f"cancelled during the same {args.max_seconds:.0f} s load, then added back):",
+        "",
+        f"- answered 200: {a['ok']} of {a['sent']} (statuses {a['statuses']}) in "
+        f"{a['elapsed']:.1f} s = **{a['acked_per_s']:.1f} acknowledged webhooks/s**; ack p50 "
+        f"{h.ms(a['ack_p50'])}, p99 {h.ms(a['ack_p99'])}; CPU used: {a['cpu_web']}",
+        f"- then the worker alone: all visible {a['drained']} after {a['drain_s']:.1f} s = "
+        f"**{a['drain_per_s']:.1f} inbound texts/s** applied; CPU used: {a['cpu_drain']}",
         "",
         "**Phase 3 — bare endpoints at max load** (same gunicorn settings, same clients and "
         "bodies, one INSERT + commit per request into a scratch table of the same database):",
         "",
         f"- Django view, production settings and middleware (`bare_django.py`): answered 200 "
         f"{d['ok']} of {d['sent']} (statuses {d['statuses']}) in {d['elapsed']:.1f} s = "
-        f"**{d['per_s']:.1f} requests/s**; p50 {h.ms(d['p50'])}, p99 {h.ms(d['p99'])}",
+        f"**{d['per_s']:.1f} requests/s**; p50 {h.ms(d['p50'])}, p99 {h.ms(d['p99'])}; "
+        f"CPU used: {d['cpu']}",
         f"- Django-free WSGI + psycopg (`bare_app.py`): answered 200 {b['ok']} of {b['sent']} "
         f"(statuses {b['statuses']}) in {b['elapsed']:.1f} s = **{b['per_s']:.1f} requests/s**; "
-        f"p50 {h.ms(b['p50'])}, p99 {h.ms(b['p99'])}",
+        f"p50 {h.ms(b['p50'])}, p99 {h.ms(b['p99'])}; CPU used: {b['cpu']}",
         "",
         "Rows at the end: " + ", ".join(f"{k} {v}" for k, v in counts.items()),
     ]
