@@ -199,8 +199,12 @@ def one_run(
                     break
             sandbox_log.poll()
             cpu = h.cpu_used_between(cpu_before, h.cpu_seconds_by_process(procs))
+        # When the app recorded each delivery (its row's updated_at: nothing changes a
+        # delivered text after), not delivered_at, which is the provider's own timestamp of
+        # the delivery: a callback still waiting in the app's queue must not count.
         row = conn.execute(
-            "SELECT extract(epoch FROM max(delivered_at)), sum(attempts), "
+            "SELECT extract(epoch FROM max(updated_at) FILTER (WHERE status = 'delivered')), "
+            "sum(attempts), "
             "count(*) FILTER (WHERE attempts > 1) FROM texting_message "
             "WHERE direction='outbound' AND id > %s",
             (since_id,),
@@ -209,8 +213,8 @@ def one_run(
         lat = [
             float(r[0]) - t0_wall
             for r in conn.execute(
-                "SELECT extract(epoch FROM delivered_at) FROM texting_message "
-                "WHERE direction='outbound' AND id > %s AND delivered_at IS NOT NULL",
+                "SELECT extract(epoch FROM updated_at) FROM texting_message "
+                "WHERE direction='outbound' AND id > %s AND status = 'delivered'",
                 (since_id,),
             ).fetchall()
         ]
