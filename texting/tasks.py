@@ -11,7 +11,7 @@ from celery import Task, shared_task
 from django_scopes import scope
 
 from .provider import ProviderUnavailable
-from .services import provider_event_process
+from .services import provider_event_process, provider_events_drain
 from .services.media import inbound_media_fetch
 from .services.outbox import outbox_sweep
 from .services.sending import (
@@ -36,6 +36,14 @@ def provider_event_process_task(self: Task, firm_id: int, event_id: int) -> None
     """Apply one stored provider event; running it twice changes nothing the second time."""
     with scope(firm=firm_id):
         provider_event_process(firm_id=firm_id, event_id=event_id)
+
+
+@shared_task(bind=True, name="texting.provider_events_drain", acks_late=True, ignore_result=True)
+def provider_events_drain_task(self: Task, firm_id: int) -> None:
+    """Apply the firm's stored callbacks in batches; queued by the webhook, at most one
+    waiting per firm (event_processing.py). A re-run finds nothing left to do."""
+    with scope(firm=firm_id):
+        provider_events_drain(firm_id=firm_id)
 
 
 def _ids(args: Any, kwargs: Any) -> tuple[int, int] | None:

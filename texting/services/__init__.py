@@ -1,6 +1,7 @@
 """Every write of texting, by concern:
 
-- provider_events: callbacks stored once, processed by a task, the answer to callers (C11);
+- provider_events: callbacks stored once, the answer to callers (C11);
+- event_processing: stored callbacks applied by the worker, a firm's backlog in batches;
 - sending: outbound texts, the outbox, delivery status, retries (C5, C8);
 - outbox: the sweeper that re-drives tasks a lost broker message or a dead worker left (N1);
 - receiving: inbound texts into conversations (C6); media: MMS attachments (C7);
@@ -8,10 +9,10 @@
 - reading: read state and unread counts (C9).
 """
 
+from .event_processing import provider_event_process, provider_events_drain
 from .outbox import SweepReport, outbox_sweep
 from .provider_events import (
     messaging_events_record,
-    provider_event_process,
     verification_event_record,
     verification_status_apply,
     voice_event_answer,
@@ -22,6 +23,7 @@ __all__ = [
     "messaging_events_record",
     "outbox_sweep",
     "provider_event_process",
+    "provider_events_drain",
     "verification_event_record",
     "verification_status_apply",
     "voice_event_answer",

@@ -1,11 +1,13 @@
 """Provider callbacks: stored once, applied by a task; the answer to callers (C11).
 
 Callbacks are routed to a firm by its toll-free number, never by anything the payload
-claims about accounts. Every write happens inside that firm's scope.
+claims about accounts. Every write happens inside that firm's scope. Storing a callback
+queues a drain of the firm's stored events (event_processing.py), which applies them.
 """
 
 import contextlib
 import dataclasses
+import functools
 import hashlib
 import json
 import logging
@@ -25,6 +27,7 @@ from ..models import ProviderEvent, TextingSettings
 from ..provider.callbacks import MessageEvent, VerificationEvent, VoiceEvent
 from ..provider.util import mask_number
 from ..selectors import texting_settings_get
+from .event_processing import events_drain_soon
 
 logger = logging.getLogger(__name__)
 
@@ -38,16 +41,19 @@ def _as_json(event: MessageEvent | VerificationEvent | VoiceEvent) -> dict[str, 
     return data
 
 
-def _firms_by_number(numbers: Iterable[str]) -> dict[str, Firm]:
+def _firm_ids_by_number(numbers: Iterable[str]) -> dict[str, int]:
     # Firm is the tenant table itself (not firm-owned): routing needs no unscoped query.
+    # Ids only: this runs for every callback, and the webhook needs nothing else.
     wanted = {n for n in numbers if n}
-    firms = Firm.objects.filter(toll_free_number_e164__in=wanted)
-    return {str(f.toll_free_number_e164): f for f in firms}
+    rows = Firm.objects.filter(toll_free_number_e164__in=wanted).values_list(
+        "toll_free_number_e164", "id"
+    )
+    return {str(number): firm_id for number, firm_id in rows}
 
 
 def _event_store(
     *,
-    firm: Firm,
+    firm_id: int,
     kind: str,
     event_type: str,
     dedupe_key: str,
@@ -57,18 +63,17 @@ def _event_store(
     error_code: int | None = None,
     occurred_at: Any = None,
 ) -> ProviderEvent | None:
-    """Insert the event unless its dedupe key is already stored; None for a replay."""
-    from ..tasks import provider_event_process_task
-
+    """Insert the event unless its dedupe key is already stored, and queue a drain of the
+    firm's events once the insert is committed; None for a replay."""
     # Outside a transaction (the webhook) this is one INSERT in autocommit: a replay's
     # IntegrityError has no transaction to spoil. Inside a caller's transaction a savepoint
     # keeps that transaction usable.
     in_transaction = transaction.get_connection().in_atomic_block
-    with scope(firm=firm.id):
+    with scope(firm=firm_id):
         try:
             with transaction.atomic() if in_transaction else contextlib.nullcontext():
                 event = ProviderEvent.objects.create(
-                    firm=firm,
+                    firm_id=firm_id,
                     kind=kind,
                     event_type=event_type,
                     dedupe_key=dedupe_key,
@@ -80,7 +85,7 @@ def _event_store(
                 )
         except IntegrityError:
             return None  # delivered before: at-least-once delivery, stored once
-    provider_event_process_task.delay_on_commit(firm.id, event.id)
+    transaction.on_commit(functools.partial(events_drain_soon, firm_id))
     return event
 
 
@@ -90,18 +95,18 @@ def messaging_events_record(*, events: Sequence[MessageEvent]) -> int:
     The firm is the owner of the message: the number that received an inbound text, or
     the number an outbound text was sent from. Events for other numbers are dropped.
     """
-    firms = _firms_by_number(e.owner for e in events)
+    firm_ids = _firm_ids_by_number(e.owner for e in events)
     stored = 0
     for event in events:
-        firm = firms.get(event.owner)
-        if firm is None:
+        firm_id = firm_ids.get(event.owner)
+        if firm_id is None:
             logger.info(
                 "messaging callback for a number of no firm",
                 extra={"event_type": event.type, "number": mask_number(event.owner)},
             )
             continue
         if _event_store(
-            firm=firm,
+            firm_id=firm_id,
             kind=ProviderEvent.Kind.MESSAGING,
             event_type=event.type,
             dedupe_key=_dedupe_key("messaging", event.message_id, event.type, event.to),
@@ -117,8 +122,8 @@ def messaging_events_record(*, events: Sequence[MessageEvent]) -> int:
 
 def verification_event_record(*, event: VerificationEvent) -> bool:
     """Store a toll-free verification status change once; False for a replay or no firm."""
-    firm = _firms_by_number([event.phone_number]).get(event.phone_number)
-    if firm is None:
+    firm_id = _firm_ids_by_number([event.phone_number]).get(event.phone_number)
+    if firm_id is None:
         logger.info(
             "verification callback for a number of no firm",
             extra={"number": mask_number(event.phone_number)},
@@ -134,7 +139,7 @@ def verification_event_record(*, event: VerificationEvent) -> bool:
     )
     return (
         _event_store(
-            firm=firm,
+            firm_id=firm_id,
             kind=ProviderEvent.Kind.VERIFICATION,
             event_type=event.status or "error",
             dedupe_key=key,
@@ -177,10 +182,10 @@ def voice_event_answer(*, event: VoiceEvent) -> str | None:
     The call cannot be completed: a short message says so and how to reach the firm, then
     the call ends. Every event is stored once under the called firm.
     """
-    firm = _firms_by_number([event.to]).get(event.to)
-    if firm is not None:
+    firm_id = _firm_ids_by_number([event.to]).get(event.to)
+    if firm_id is not None:
         _event_store(
-            firm=firm,
+            firm_id=firm_id,
             kind=ProviderEvent.Kind.VOICE,
             event_type=event.event_type,
             dedupe_key=_dedupe_key("voice", event.call_id, event.event_type),
@@ -189,10 +194,11 @@ def voice_event_answer(*, event: VoiceEvent) -> str | None:
         )
     if event.event_type != "initiate":
         return None
-    return _call_answer_bxml(firm)
+    return _call_answer_bxml(firm_id)
 
 
-def _call_answer_bxml(firm: Firm | None) -> str:
+def _call_answer_bxml(firm_id: int | None) -> str:
+    firm = Firm.objects.filter(id=firm_id).first() if firm_id is not None else None
     if firm is None:
         sentence = "This number does not take calls. Goodbye."
     else:
@@ -215,53 +221,3 @@ def _call_answer_bxml(firm: Firm | None) -> str:
         "<Hangup/>"
         "</Response>"
     )
-
-
-def _commit_without_waiting_for_disk() -> None:
-    """This transaction's COMMIT does not wait for the disk flush (PostgreSQL only).
-
-    Safe here and only here: the event itself was stored durably by the webhook, so if the
-    database crashed before flushing this transaction the event is simply unprocessed
-    again and the sweeper re-drives it; nothing outside the database acts on this commit
-    before a later, durable commit (a send claims its message in its own transaction, which
-    flushes everything before it). Saves a disk flush per event.
-    """
-    connection = transaction.get_connection()
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL synchronous_commit = off")
-
-
-@transaction.atomic
-def provider_event_process(*, firm_id: int, event_id: int) -> bool:
-    """Apply a stored provider event once; False when it was already processed.
-
-    The row is locked and marked processed in the same transaction as its effect, so two
-    workers given the same event apply it once. Verification events update the firm's
-    verification status (S3); status callbacks move our outbound messages (sending.py),
-    inbound texts become messages in the contact's conversation (receiving.py).
-    """
-    from .receiving import inbound_event_apply
-    from .sending import status_event_apply
-
-    # The firm comes joined in (one query, not two); only the event row is locked.
-    event = (
-        ProviderEvent.objects.select_for_update(of=("self",))
-        .select_related("firm")
-        .filter(firm_id=firm_id, id=event_id, processed_at__isnull=True)
-        .first()
-    )
-    if event is None:
-        return False
-    _commit_without_waiting_for_disk()
-    firm = event.firm
-    if event.kind == ProviderEvent.Kind.VERIFICATION:
-        verification_status_apply(firm=firm, event=event)
-    elif event.kind == ProviderEvent.Kind.MESSAGING:
-        if event.event_type == "message-received":
-            inbound_event_apply(firm=firm, event=event)
-        else:
-            status_event_apply(firm=firm, event=event)
-    event.processed_at = timezone.now()
-    event.save(update_fields=["processed_at", "updated_at"])
-    return True

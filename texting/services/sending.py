@@ -651,7 +651,7 @@ def message_reconcile(*, firm_id: int, message_id: int) -> bool:
     TEXTING_OUTCOME_WAIT_SECONDS is it put back to QUEUED and delivered again — the
     documented ambiguous window (PROVIDER_API.md decision 3). Idempotent; not transactional.
     """
-    from .provider_events import provider_event_process
+    from .event_processing import provider_event_process
 
     message = _outbound(firm_id, message_id).first()
     if message is None or message.status != Status.SENDING or message.provider_message_id:

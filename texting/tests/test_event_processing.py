@@ -1,0 +1,198 @@
+"""Stored callbacks applied by drains (event_processing.py): every event once, in batches,
+one bad event never holding back the others, and one drain queued per firm at a time."""
+
+import json
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from celery.signals import before_task_publish
+from django.core.cache import cache
+from django.test import Client
+from django_scopes import scope
+
+from accounts.models import Firm
+from config.celery import app
+from texting.models import Message, ProviderEvent
+from texting.provider import parse_message_callbacks
+from texting.services import messaging_events_record, provider_events_drain
+from texting.services.event_processing import (
+    _DRAIN_BATCH,
+    _DRAIN_QUEUED_KEY,
+    events_drain_soon,
+)
+from texting.tests.inbound import texted_contact
+from texting.tests.test_webhooks import basic
+
+FIRM_NUMBER = "+18445550100"
+OTHER_FIRM_NUMBER = "+18445550111"
+
+
+def inbound(n: int, *, to: str = FIRM_NUMBER, sender: str = "+12025550143") -> dict[str, Any]:
+    return {
+        "type": "message-received",
+        "time": "2026-07-22T18:20:16.000Z",
+        "description": "Incoming message received",
+        "to": to,
+        "message": {
+            "id": f"1720000001000drain{n:010d}",
+            "owner": to,
+            "applicationId": "app-1",
+            "time": "2026-07-22T18:20:16.000Z",
+            "segmentCount": 1,
+            "direction": "in",
+            "to": [to],
+            "from": sender,
+            "text": f"Text number {n}",
+        },
+    }
+
+
+def store(*callbacks: dict[str, Any]) -> None:
+    """What the webhook stores (its drain trigger runs on commit, never in these tests)."""
+    messaging_events_record(events=parse_message_callbacks(json.dumps(list(callbacks))))
+
+
+@pytest.fixture
+def firms(firm: Firm, other_firm: Firm) -> tuple[Firm, Firm]:
+    firm.toll_free_number_e164 = FIRM_NUMBER
+    firm.save()
+    other_firm.toll_free_number_e164 = OTHER_FIRM_NUMBER
+    other_firm.save()
+    texted_contact(firm, "+12025550143")
+    texted_contact(other_firm, "+12025550143")
+    return firm, other_firm
+
+
+def unprocessed(firm: Firm) -> int:
+    with scope(firm=firm.id):
+        return ProviderEvent.objects.filter(processed_at__isnull=True).count()
+
+
+def inbound_texts(firm: Firm) -> list[str]:
+    with scope(firm=firm.id):
+        messages = Message.objects.filter(direction=Message.Direction.INBOUND).order_by("id")
+        return [m.body for m in messages]
+
+
+def test_a_drain_applies_every_stored_event_of_its_firm_batch_by_batch(firms) -> None:
+    firm, other_firm = firms
+    count = 2 * _DRAIN_BATCH + 5  # three batches, the last one partial
+    store(*(inbound(n) for n in range(count)))
+    store(inbound(900, to=OTHER_FIRM_NUMBER))
+
+    with scope(firm=firm.id):
+        assert provider_events_drain(firm_id=firm.id) == count
+
+    assert unprocessed(firm) == 0
+    assert inbound_texts(firm) == [f"Text number {n}" for n in range(count)]  # in order
+    assert unprocessed(other_firm) == 1 and inbound_texts(other_firm) == []
+    with scope(firm=firm.id):
+        assert provider_events_drain(firm_id=firm.id) == 0  # nothing left: changes nothing
+    assert len(inbound_texts(firm)) == count
+
+
+def test_one_bad_event_does_not_hold_back_the_others(firms, caplog: Any) -> None:
+    firm, _ = firms
+    store(*(inbound(n) for n in range(5)))
+    with scope(firm=firm.id):
+        bad = ProviderEvent.objects.order_by("id")[2]
+        bad.payload = {"type": "message-received"}  # not an event any more: applying raises
+        bad.save()
+
+    with scope(firm=firm.id), caplog.at_level(logging.WARNING):
+        assert provider_events_drain(firm_id=firm.id) == 4
+
+    assert inbound_texts(firm) == [
+        "Text number 0",
+        "Text number 1",
+        "Text number 3",
+        "Text number 4",
+    ]
+    with scope(firm=firm.id):
+        assert list(ProviderEvent.objects.filter(processed_at__isnull=True)) == [bad]
+    failed = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert [getattr(r, "event_id", None) for r in failed] == [bad.id]
+    assert all("+1202" not in r.getMessage() for r in caplog.records)  # no number logged
+
+
+@pytest.fixture
+def published(firms: tuple[Firm, Firm]) -> Iterator[list[tuple[str, Any]]]:
+    """(task name, args) of each task published to the broker during the test: the test
+    only queues (task_always_eager off), nothing runs; the queue is emptied after. No drain
+    of the firms is marked queued at the start (an earlier test's firm may have had the id)."""
+    sent: list[tuple[str, Any]] = []
+
+    def record(sender: str, body: Any, **_: Any) -> None:
+        sent.append((sender, tuple(body[0])))
+
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = False
+    before_task_publish.connect(record, weak=False)
+    cache.delete_many([_DRAIN_QUEUED_KEY.format(firm_id=f.id) for f in firms])
+    try:
+        yield sent
+    finally:
+        before_task_publish.disconnect(record)
+        app.conf.task_always_eager = eager
+        app.control.purge()
+
+
+def test_one_drain_is_queued_per_firm_until_it_starts(firms, published) -> None:
+    firm, other_firm = firms
+    events_drain_soon(firm.id)
+    events_drain_soon(firm.id)
+    events_drain_soon(other_firm.id)
+    assert published == [
+        ("texting.provider_events_drain", (firm.id,)),
+        ("texting.provider_events_drain", (other_firm.id,)),
+    ]
+
+    with scope(firm=firm.id):
+        provider_events_drain(firm_id=firm.id)  # a drain starting: from now on, queue anew
+    events_drain_soon(firm.id)
+    events_drain_soon(firm.id)
+    assert published[2:] == [("texting.provider_events_drain", (firm.id,))]
+
+
+def test_webhooks_store_every_callback_and_queue_one_drain(
+    firms, published, django_capture_on_commit_callbacks: Any
+) -> None:
+    firm, _ = firms
+    client = Client()
+    with django_capture_on_commit_callbacks(execute=True):
+        for n in range(3):
+            response = client.post(
+                "/webhooks/provider/messaging",
+                data=json.dumps([inbound(n)]),
+                content_type="application/json",
+                HTTP_AUTHORIZATION=basic(),
+            )
+            assert response.status_code == 200 and response.json()["stored"] == 1
+    assert unprocessed(firm) == 3
+    assert published == [("texting.provider_events_drain", (firm.id,))]
+
+
+def test_an_unreachable_redis_still_answers_2xx_and_keeps_the_callback(
+    firms, settings: Any, caplog: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    """The callback is stored before anything is queued: the sweeper re-drives it later,
+    so the provider gets its 2xx rather than retrying for a day."""
+    firm, _ = firms
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens there
+        }
+    }
+    with caplog.at_level(logging.WARNING), django_capture_on_commit_callbacks(execute=True):
+        response = Client().post(
+            "/webhooks/provider/messaging",
+            data=json.dumps([inbound(1)]),
+            content_type="application/json",
+            HTTP_AUTHORIZATION=basic(),
+        )
+    assert response.status_code == 200 and response.json()["stored"] == 1
+    assert unprocessed(firm) == 1
+    assert any("outbox sweeper will re-drive" in r.getMessage() for r in caplog.records)
