@@ -5,18 +5,18 @@ claims about accounts. Every write happens inside that firm's scope. Storing a c
 queues a drain of the firm's stored events (event_processing.py), which applies them.
 """
 
-import contextlib
 import dataclasses
 import functools
 import hashlib
 import json
 import logging
-from collections.abc import Iterable, Sequence
+import uuid
+from collections.abc import Sequence
 from typing import Any
 from xml.sax.saxutils import escape
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import IntegrityError, transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django_scopes import scope
 
@@ -37,23 +37,83 @@ def _dedupe_key(*parts: object) -> str:
 
 
 def _as_json(event: MessageEvent | VerificationEvent | VoiceEvent) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(json.dumps(dataclasses.asdict(event), cls=DjangoJSONEncoder))
+    # Field by field rather than dataclasses.asdict, which deep-copies every value first.
+    fields = {f.name: getattr(event, f.name) for f in dataclasses.fields(event)}
+    data: dict[str, Any] = json.loads(json.dumps(fields, cls=DjangoJSONEncoder))
     return data
 
 
-def _firm_ids_by_number(numbers: Iterable[str]) -> dict[str, int]:
+def _firm_owns(number: str) -> bool:
     # Firm is the tenant table itself (not firm-owned): routing needs no unscoped query.
-    # Ids only: this runs for every callback, and the webhook needs nothing else.
-    wanted = {n for n in numbers if n}
-    rows = Firm.objects.filter(toll_free_number_e164__in=wanted).values_list(
-        "toll_free_number_e164", "id"
+    return Firm.objects.filter(toll_free_number_e164=number).exists()
+
+
+# Every column the webhook sets; processed_at stays NULL.
+_EVENT_COLUMNS = (
+    "created_at",
+    "updated_at",
+    "uuid",
+    "kind",
+    "event_type",
+    "dedupe_key",
+    "provider_message_id",
+    "tag",
+    "error_code",
+    "occurred_at",
+    "payload",
+)
+
+
+@functools.cache
+def _event_fields() -> "list[models.Field[Any, Any]]":
+    fields = []
+    for name in _EVENT_COLUMNS:
+        field = ProviderEvent._meta.get_field(name)
+        assert isinstance(field, models.Field)  # concrete columns, all of them
+        fields.append(field)
+    return fields
+
+
+@functools.cache
+def _event_insert_sql() -> str:
+    """INSERT … SELECT from the firm owning the number: routing and storing in one
+    statement. No row comes back for a number no firm owns, or for an event whose dedupe
+    key is stored already (the conflict target is the constraint provider_event_once)."""
+    event_table = ProviderEvent._meta.db_table
+    firm_table = Firm._meta.db_table
+    columns = ", ".join(["firm_id", *(field.column for field in _event_fields())])
+    values = ", ".join(["firm.id", *(["%s"] * len(_EVENT_COLUMNS))])
+    return (
+        f"INSERT INTO {event_table} ({columns}) "  # noqa: S608 - names from the models only
+        f"SELECT {values} FROM {firm_table} AS firm WHERE firm.toll_free_number_e164 = %s "
+        "ON CONFLICT (firm_id, dedupe_key) DO NOTHING RETURNING firm_id"
     )
-    return {str(number): firm_id for number, firm_id in rows}
+
+
+def _event_insert(*, number: str, **values: Any) -> int | None:
+    """Store the event under the firm that owns `number`: that firm's id, or None when no
+    firm owns the number or the event is stored already.
+
+    SQL rather than the ORM: this runs for every callback, and a firm lookup plus
+    `ProviderEvent.objects.create` cost five times the CPU on our machine (1.2 ms against
+    0.25), with a second round trip. ON CONFLICT makes a replay a no-op rather than an
+    IntegrityError, so no savepoint is needed inside a caller's transaction. Values go
+    through each field's own conversion (the payload is encrypted by its field); the firm
+    comes from the number, as the scope of any later query is that firm's.
+    """
+    now = timezone.now()
+    row = {"created_at": now, "updated_at": now, "uuid": uuid.uuid4(), **values}
+    connection = transaction.get_connection()
+    params = [field.get_db_prep_save(row[field.name], connection) for field in _event_fields()]
+    with connection.cursor() as cursor:
+        cursor.execute(_event_insert_sql(), [*params, number])
+        inserted = cursor.fetchone()
+    return int(inserted[0]) if inserted else None
 
 
 def _event_store(
     *,
-    firm_id: int,
+    number: str,
     kind: str,
     event_type: str,
     dedupe_key: str,
@@ -62,31 +122,31 @@ def _event_store(
     tag: str = "",
     error_code: int | None = None,
     occurred_at: Any = None,
-) -> ProviderEvent | None:
-    """Insert the event unless its dedupe key is already stored, and queue a drain of the
-    firm's events once the insert is committed; None for a replay."""
-    # Outside a transaction (the webhook) this is one INSERT in autocommit: a replay's
-    # IntegrityError has no transaction to spoil. Inside a caller's transaction a savepoint
-    # keeps that transaction usable.
-    in_transaction = transaction.get_connection().in_atomic_block
-    with scope(firm=firm_id):
-        try:
-            with transaction.atomic() if in_transaction else contextlib.nullcontext():
-                event = ProviderEvent.objects.create(
-                    firm_id=firm_id,
-                    kind=kind,
-                    event_type=event_type,
-                    dedupe_key=dedupe_key,
-                    payload=payload,
-                    provider_message_id=provider_message_id,
-                    tag=tag,
-                    error_code=error_code,
-                    occurred_at=occurred_at,
-                )
-        except IntegrityError:
-            return None  # delivered before: at-least-once delivery, stored once
+) -> int | None:
+    """Store the event under the firm that owns `number` unless it is stored already, and
+    queue a drain of that firm's events once the insert is committed. The firm's id, or
+    None for a replay or a number no firm owns (logged, number masked)."""
+    firm_id = _event_insert(
+        number=number,
+        kind=kind,
+        event_type=event_type,
+        dedupe_key=dedupe_key,
+        payload=payload,
+        provider_message_id=provider_message_id,
+        tag=tag,
+        error_code=error_code,
+        occurred_at=occurred_at,
+    )
+    if firm_id is None:
+        if not _firm_owns(number):  # otherwise a replay: at-least-once delivery, stored once
+            logger.info(
+                "%s callback for a number of no firm",
+                kind,
+                extra={"event_type": event_type, "number": mask_number(number)},
+            )
+        return None
     transaction.on_commit(functools.partial(events_drain_soon, firm_id))
-    return event
+    return firm_id
 
 
 def messaging_events_record(*, events: Sequence[MessageEvent]) -> int:
@@ -95,18 +155,10 @@ def messaging_events_record(*, events: Sequence[MessageEvent]) -> int:
     The firm is the owner of the message: the number that received an inbound text, or
     the number an outbound text was sent from. Events for other numbers are dropped.
     """
-    firm_ids = _firm_ids_by_number(e.owner for e in events)
     stored = 0
     for event in events:
-        firm_id = firm_ids.get(event.owner)
-        if firm_id is None:
-            logger.info(
-                "messaging callback for a number of no firm",
-                extra={"event_type": event.type, "number": mask_number(event.owner)},
-            )
-            continue
         if _event_store(
-            firm_id=firm_id,
+            number=event.owner,
             kind=ProviderEvent.Kind.MESSAGING,
             event_type=event.type,
             dedupe_key=_dedupe_key("messaging", event.message_id, event.type, event.to),
@@ -122,13 +174,6 @@ def messaging_events_record(*, events: Sequence[MessageEvent]) -> int:
 
 def verification_event_record(*, event: VerificationEvent) -> bool:
     """Store a toll-free verification status change once; False for a replay or no firm."""
-    firm_id = _firm_ids_by_number([event.phone_number]).get(event.phone_number)
-    if firm_id is None:
-        logger.info(
-            "verification callback for a number of no firm",
-            extra={"number": mask_number(event.phone_number)},
-        )
-        return False
     key = _dedupe_key(
         "verification",
         event.phone_number,
@@ -137,16 +182,14 @@ def verification_event_record(*, event: VerificationEvent) -> bool:
         event.denial_status_code,
         event.error_message,
     )
-    return (
-        _event_store(
-            firm_id=firm_id,
-            kind=ProviderEvent.Kind.VERIFICATION,
-            event_type=event.status or "error",
-            dedupe_key=key,
-            payload=_as_json(event),
-        )
-        is not None
+    stored = _event_store(
+        number=event.phone_number,
+        kind=ProviderEvent.Kind.VERIFICATION,
+        event_type=event.status or "error",
+        dedupe_key=key,
+        payload=_as_json(event),
     )
+    return stored is not None
 
 
 @transaction.atomic
@@ -182,23 +225,20 @@ def voice_event_answer(*, event: VoiceEvent) -> str | None:
     The call cannot be completed: a short message says so and how to reach the firm, then
     the call ends. Every event is stored once under the called firm.
     """
-    firm_id = _firm_ids_by_number([event.to]).get(event.to)
-    if firm_id is not None:
-        _event_store(
-            firm_id=firm_id,
-            kind=ProviderEvent.Kind.VOICE,
-            event_type=event.event_type,
-            dedupe_key=_dedupe_key("voice", event.call_id, event.event_type),
-            payload=_as_json(event),
-            occurred_at=event.event_time,
-        )
+    _event_store(
+        number=event.to,
+        kind=ProviderEvent.Kind.VOICE,
+        event_type=event.event_type,
+        dedupe_key=_dedupe_key("voice", event.call_id, event.event_type),
+        payload=_as_json(event),
+        occurred_at=event.event_time,
+    )
     if event.event_type != "initiate":
         return None
-    return _call_answer_bxml(firm_id)
+    return _call_answer_bxml(Firm.objects.filter(toll_free_number_e164=event.to).first())
 
 
-def _call_answer_bxml(firm_id: int | None) -> str:
-    firm = Firm.objects.filter(id=firm_id).first() if firm_id is not None else None
+def _call_answer_bxml(firm: Firm | None) -> str:
     if firm is None:
         sentence = "This number does not take calls. Goodbye."
     else:
