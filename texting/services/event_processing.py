@@ -96,11 +96,27 @@ def _event_apply(*, firm: Firm, event: ProviderEvent) -> None:
 
     if event.kind == ProviderEvent.Kind.VERIFICATION:
         verification_status_apply(firm=firm, event=event)
+    elif _is_inbound_text(event):
+        inbound_event_apply(firm=firm, event=event)
     elif event.kind == ProviderEvent.Kind.MESSAGING:
-        if event.event_type == "message-received":
-            inbound_event_apply(firm=firm, event=event)
-        else:
-            status_event_apply(firm=firm, event=event)
+        status_event_apply(firm=firm, event=event)
+
+
+def _is_inbound_text(event: ProviderEvent) -> bool:
+    return event.kind == ProviderEvent.Kind.MESSAGING and event.event_type == "message-received"
+
+
+def _events_apply(*, firm: Firm, events: list[ProviderEvent]) -> None:
+    """`_event_apply` for each event, inside the caller's transaction; inbound texts all at
+    once (receiving.py stores a batch of texts in about the queries of one)."""
+    from .receiving import inbound_events_apply
+
+    for event in events:
+        if not _is_inbound_text(event):
+            _event_apply(firm=firm, event=event)
+    texts = [event for event in events if _is_inbound_text(event)]
+    if texts:
+        inbound_events_apply(firm=firm, events=texts)
 
 
 def _mark_processed(event_ids: list[int]) -> None:
@@ -142,8 +158,7 @@ def _batch_apply(*, firm: Firm, after_id: int, taken: list[int]) -> None:
             .order_by("id")[:_DRAIN_BATCH]
         )
         taken.extend(event.id for event in events)
-        for event in events:
-            _event_apply(firm=firm, event=event)
+        _events_apply(firm=firm, events=events)
         if events:
             _mark_processed(taken)
 

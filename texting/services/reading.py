@@ -1,5 +1,8 @@
 """Read state per user (C9): unread counts kept as messages arrive, cleared on opening."""
 
+from collections import defaultdict
+from collections.abc import Mapping
+
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -10,28 +13,46 @@ from ..models import Conversation, ReadState
 
 
 @transaction.atomic(savepoint=False)  # nested in event processing: no round trips for a savepoint
-def unread_counts_bump(*, firm: Firm, conversation: Conversation) -> None:
-    """One more unread message in `conversation` for every member of the firm.
+def unread_counts_add(*, firm: Firm, counts: Mapping[int, int]) -> None:
+    """`counts[conversation_id]` more unread messages in each conversation, for every
+    member of the firm.
 
-    Two queries whatever the firm's size: one UPDATE of the rows that exist, one INSERT
-    of rows for the members who have none yet (usually nobody after the first text).
+    A few queries whatever the firm's size and however many conversations: one UPDATE per
+    distinct count (usually just 1) of the rows that exist, then one INSERT of rows for the
+    members who have none yet (usually nobody after a conversation's first text).
     """
-    if conversation.firm_id != firm.id:
-        raise Conversation.DoesNotExist
-    states = ReadState.objects.for_firm(firm).filter(conversation=conversation)
-    states.update(unread_count=F("unread_count") + 1, updated_at=timezone.now())
-    without_state = (
-        Membership.objects.for_firm(firm)
-        .exclude(user_id__in=states.values("user_id"))
-        .values_list("user_id", flat=True)
+    by_count: dict[int, list[int]] = defaultdict(list)
+    for conversation_id, count in counts.items():
+        if count > 0:
+            by_count[count].append(conversation_id)
+    if not by_count:
+        return
+    states = ReadState.objects.for_firm(firm)
+    now = timezone.now()
+    for count, conversation_ids in by_count.items():
+        states.filter(conversation_id__in=conversation_ids).update(
+            unread_count=F("unread_count") + count, updated_at=now
+        )
+    members = list(Membership.objects.for_firm(firm).values_list("user_id", flat=True))
+    have = set(
+        states.filter(conversation_id__in=list(counts)).values_list("conversation_id", "user_id")
     )
     ReadState.objects.bulk_create(
         [
-            ReadState(firm=firm, conversation=conversation, user_id=user_id, unread_count=1)
-            for user_id in without_state
+            ReadState(firm=firm, conversation_id=cid, user_id=uid, unread_count=counts[cid])
+            for cid in counts
+            for uid in members
+            if counts[cid] > 0 and (cid, uid) not in have
         ],
-        ignore_conflicts=True,  # a concurrent bump created it: its +1 is already counted
+        ignore_conflicts=True,  # a concurrent bump created it: its own count stands
     )
+
+
+def unread_counts_bump(*, firm: Firm, conversation: Conversation) -> None:
+    """One more unread message in `conversation` for every member of the firm."""
+    if conversation.firm_id != firm.id:
+        raise Conversation.DoesNotExist
+    unread_counts_add(firm=firm, counts={conversation.id: 1})
 
 
 @transaction.atomic

@@ -13,10 +13,12 @@ callback or a second processing changes nothing. Media are downloaded by
 
 import dataclasses
 import logging
+from collections import Counter
+from collections.abc import Sequence
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts.models import Firm
@@ -26,7 +28,7 @@ from ..models import Conversation, DroppedInbound, Message, ProviderEvent
 from ..provider.callbacks import MessageEvent
 from ..provider.util import mask_number, parse_timestamp
 from .optouts import inbound_keyword_apply
-from .reading import unread_counts_bump
+from .reading import unread_counts_add
 
 logger = logging.getLogger(__name__)
 
@@ -46,20 +48,25 @@ def stored_message_event(event: ProviderEvent) -> MessageEvent:
     return MessageEvent(**values)
 
 
-def _sender_conversation(*, firm: Firm, number: str) -> Conversation | None:
-    """The conversation of the contact texted most recently among the firm's contacts
-    whose texting number `number` is (C6); None when the firm has texted none of them."""
-    return (
+def _sender_conversations(*, firm: Firm, numbers: set[str]) -> dict[str, Conversation]:
+    """For each of `numbers`, the conversation of the contact texted most recently among the
+    firm's contacts whose texting number it is (C6); numbers the firm has texted no contact
+    at are left out. One query for a whole batch of senders."""
+    rows = (
         Conversation.objects.for_firm(firm)
         .filter(
             last_outbound_at__isnull=False,
             contact__phone_numbers__firm=firm,
-            contact__phone_numbers__number_e164=number,
+            contact__phone_numbers__number_e164__in=numbers,
             contact__phone_numbers__is_texting_number=True,
         )
+        .annotate(sender=F("contact__phone_numbers__number_e164"))
         .order_by("-last_outbound_at", "-id")
-        .first()
     )
+    found: dict[str, Conversation] = {}
+    for conversation in rows:
+        found.setdefault(conversation.sender, conversation)  # the first is the most recent
+    return found
 
 
 def _drop(*, firm: Firm, data: MessageEvent, received_at: Any) -> None:
@@ -81,24 +88,8 @@ def _drop(*, firm: Firm, data: MessageEvent, received_at: Any) -> None:
         )
 
 
-def _message_store(
-    *, firm: Firm, conversation: Conversation, data: MessageEvent
-) -> tuple[Message, bool]:
-    """The inbound message for `data`, stored now unless it was stored before.
-
-    No savepoint around the INSERT (two round trips per text): the event row is locked and
-    the same text always comes as the same deduplicated event, so the unique constraint
-    cannot fire here in practice. If it ever did, the whole event transaction would roll
-    back and the sweeper's re-drive of the unprocessed event would find the message here.
-    """
-    existing = (
-        Message.objects.for_firm(firm)
-        .filter(direction=Message.Direction.INBOUND, provider_message_id=data.message_id)
-        .first()
-    )
-    if existing is not None:
-        return existing, False
-    message = Message.objects.create(
+def _new_message(*, firm: Firm, conversation: Conversation, data: MessageEvent) -> Message:
+    return Message(
         firm=firm,
         conversation=conversation,
         direction=Message.Direction.INBOUND,
@@ -111,37 +102,76 @@ def _message_store(
         # Nothing to fetch for a plain text; an MMS is marked when its fetch task is done.
         media_fetched_at=None if data.attachment_urls else timezone.now(),
     )
-    return message, True
 
 
-@transaction.atomic(savepoint=False)  # nested in event processing: no round trips for a savepoint
-def inbound_event_apply(*, firm: Firm, event: ProviderEvent) -> Message | None:
-    """Put the inbound text of a stored message-received event in its contact's thread.
-
-    Transactional and idempotent: returns the message (the one stored before, when the
-    text was already processed; then nothing else happens), or None when the text was
-    dropped (C6). A new message becomes the conversation's last message, counts as unread
-    for every member (C9), has its media fetched by a task enqueued on commit (C7), and
-    is checked for C10 words (opt-out, opt-in, HELP).
-    """
-    if event.firm_id != firm.id:
-        raise ProviderEvent.DoesNotExist
-    data = stored_message_event(event)
-    received_at = event.occurred_at or data.time or timezone.now()
-    conversation = _sender_conversation(firm=firm, number=data.from_number)
-    if conversation is None:
-        _drop(firm=firm, data=data, received_at=received_at)
-        # A revocation counts from any number (TCPA): recorded, though nothing is answered.
-        inbound_keyword_apply(firm=firm, sender_e164=data.from_number, text=data.text)
-        return None
-
-    message, created = _message_store(firm=firm, conversation=conversation, data=data)
-    if not created:
-        return message
+def _conversation_advance(*, firm: Firm, conversation: Conversation, message: Message) -> None:
+    """`message` becomes the conversation's last one, unless a newer one already is (a
+    drain beside this one may have committed a later text first)."""
     Conversation.objects.for_firm(firm).filter(pk=conversation.pk).filter(
         Q(last_message_at__isnull=True) | Q(last_message_at__lte=message.created_at)
     ).update(last_message=message, last_message_at=message.created_at, updated_at=timezone.now())
-    unread_counts_bump(firm=firm, conversation=conversation)
+
+
+@transaction.atomic(savepoint=False)  # nested in event processing: no round trips for a savepoint
+def inbound_events_apply(*, firm: Firm, events: Sequence[ProviderEvent]) -> list[Message | None]:
+    """Put the inbound texts of stored message-received events in their contacts' threads.
+
+    Transactional and idempotent; for each event, in order, its message (the one stored
+    before, when the text was already processed: then nothing else happens), or None when
+    the text was dropped (C6). New messages become their conversation's last message,
+    count as unread for every member (C9), have their media fetched by a task enqueued on
+    commit (C7), and are checked for C10 words (opt-out, opt-in, HELP).
+
+    A batch costs about the queries of one text: the senders' conversations, the texts
+    stored before, the new ones, and the unread counts are each one query for all of them;
+    only the conversations' last message is one UPDATE per conversation.
+    """
+    if any(event.firm_id != firm.id for event in events):
+        raise ProviderEvent.DoesNotExist
+    texts = [(event, stored_message_event(event)) for event in events]
+    conversations = _sender_conversations(firm=firm, numbers={d.from_number for _, d in texts})
+    known: dict[str, Message] = {
+        m.provider_message_id: m
+        for m in Message.objects.for_firm(firm).filter(
+            direction=Message.Direction.INBOUND,
+            provider_message_id__in=[d.message_id for _, d in texts],
+        )
+    }
+    results: list[Message | None] = []
+    new: list[tuple[Message, MessageEvent]] = []
+    for event, data in texts:
+        conversation = conversations.get(data.from_number)
+        if conversation is None:
+            received_at = event.occurred_at or data.time or timezone.now()
+            _drop(firm=firm, data=data, received_at=received_at)
+            # A revocation counts from any number (TCPA): recorded, though nothing is answered.
+            inbound_keyword_apply(firm=firm, sender_e164=data.from_number, text=data.text)
+            results.append(None)
+        elif data.message_id in known:  # stored before (or earlier in this batch)
+            results.append(known[data.message_id])
+        else:
+            message = _new_message(firm=firm, conversation=conversation, data=data)
+            known[data.message_id] = message
+            new.append((message, data))
+            results.append(message)
+    if not new:
+        return results
+
+    # No savepoint around the INSERT: the event rows are locked and the same text always
+    # comes as the same deduplicated event, so the unique constraint cannot fire here in
+    # practice. If it ever did, the batch would roll back and be applied event by event.
+    Message.objects.bulk_create([message for message, _ in new])
+    latest = {message.conversation_id: message for message, _ in new}  # in arrival order
+    for message in latest.values():
+        _conversation_advance(firm=firm, conversation=message.conversation, message=message)
+    unread_counts_add(firm=firm, counts=Counter(message.conversation_id for message, _ in new))
+    for message, data in new:
+        _received(firm=firm, message=message, data=data)
+    return results
+
+
+def _received(*, firm: Firm, message: Message, data: MessageEvent) -> None:
+    """What follows a new inbound text once it is stored: its media, the log, C10 words."""
     if data.attachment_urls:
         from ..tasks import inbound_media_fetch_task
 
@@ -151,9 +181,13 @@ def inbound_event_apply(*, firm: Firm, event: ProviderEvent) -> Message | None:
         extra={
             "firm_id": firm.id,
             "message_id": message.id,
-            "conversation_id": conversation.id,
+            "conversation_id": message.conversation_id,
             "attachments": len(data.attachment_urls),
         },
     )
     inbound_keyword_apply(firm=firm, sender_e164=data.from_number, text=data.text, message=message)
-    return message
+
+
+def inbound_event_apply(*, firm: Firm, event: ProviderEvent) -> Message | None:
+    """`inbound_events_apply` for one event: its message, or None when it was dropped."""
+    return inbound_events_apply(firm=firm, events=[event])[0]

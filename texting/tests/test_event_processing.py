@@ -196,3 +196,51 @@ def test_an_unreachable_redis_still_answers_2xx_and_keeps_the_callback(
     assert response.status_code == 200 and response.json()["stored"] == 1
     assert unprocessed(firm) == 1
     assert any("outbox sweeper will re-drive" in r.getMessage() for r in caplog.records)
+
+
+def test_a_batch_of_texts_lands_like_the_texts_one_by_one(firms, member, admin) -> None:
+    """Several texts from one contact, one from another, one from a stranger, in one batch:
+    each stored once in order, the last one previews the thread, unread counts add up per
+    member, the stranger's text is dropped."""
+    from texting.models import Conversation, DroppedInbound, ReadState
+    from texting.selectors import unread_total
+
+    firm, _ = firms
+    second = texted_contact(firm, "+12025550177")
+    with scope(firm=firm.id):
+        ReadState.objects.create(  # the admin has read the thread before: a row exists
+            firm=firm,
+            conversation=Conversation.objects.exclude(contact=second).get(),
+            user=admin,
+            unread_count=0,
+        )
+    store(
+        inbound(1),
+        inbound(2, sender="+12025550177"),
+        inbound(3),
+        inbound(4, sender="+12025550199"),  # nobody the firm has texted
+        inbound(5),
+    )
+    with scope(firm=firm.id):
+        assert provider_events_drain(firm_id=firm.id) == 5
+
+        assert inbound_texts(firm) == [
+            "Text number 1",
+            "Text number 2",
+            "Text number 3",
+            "Text number 5",
+        ]
+        first = Conversation.objects.exclude(contact=second).get()
+        assert first.last_message.body == "Text number 5"
+        assert Conversation.objects.get(contact=second).last_message.body == "Text number 2"
+        for user in (member, admin):
+            counts = dict(
+                ReadState.objects.filter(user=user).values_list(
+                    "conversation__contact", "unread_count"
+                )
+            )
+            assert counts == {first.contact_id: 3, second.id: 1}
+            assert unread_total(firm=firm, user=user) == 4
+        assert list(DroppedInbound.objects.values_list("sender_e164", flat=True)) == [
+            "+12025550199"
+        ]
