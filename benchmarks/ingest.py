@@ -507,7 +507,7 @@ def _report(args, info, load_before, load_after, load, others, out, counts) -> P
             f"- gunicorn: `config.wsgi:application`, {args.workers} sync workers, "
             "DJANGO_SETTINGS_MODULE=config.settings.production (DEBUG off, CONN_MAX_AGE 60, "
             "LOG_LEVEL INFO to a file); the bare app under an identical gunicorn",
-            f"- Celery: 1 worker, prefork, concurrency {args.celery_concurrency}, prefetch multiplier 1, acks late",
+            f"- Celery: 1 worker, prefork, concurrency {args.celery_concurrency}, prefetch multiplier 1, acks late, at nice {h.WORKER_NICE} (half the web tier's CPU weight, as docker-compose.yml deploys it)",
             f"- data: 1 firm, {args.members} members, {args.contacts} contacts each with a texting number "
             "and a conversation the firm has texted; texts from them round-robin, one segment, no media",
             "- client: asyncio in the benchmark process (a new connection per request, as gunicorn's "

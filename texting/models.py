@@ -78,6 +78,15 @@ class ProviderEvent(FirmOwned):
         constraints = [
             models.UniqueConstraint(fields=["firm", "dedupe_key"], name="provider_event_once"),
         ]
+        indexes = [
+            # What a drain reads: the firm's unprocessed events in id order. Partial, so it
+            # holds only the backlog, not every callback ever stored.
+            models.Index(
+                fields=["firm", "id"],
+                condition=models.Q(processed_at__isnull=True),
+                name="provider_event_unprocessed",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.event_type} ({self.provider_message_id or self.uuid})"

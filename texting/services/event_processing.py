@@ -1,17 +1,20 @@
 """Stored provider callbacks applied by the worker: one at a time, or a firm's backlog at once.
 
 The webhook stores each callback and asks for a *drain* of the firm's stored events
-(`events_drain_soon`); it does not publish a task per callback. At most one drain per firm
-waits in the queue: a Redis flag set with SET NX is the "one is queued" mark, and a drain
-clears it before it reads anything, so an event stored after that point queues the next
-drain, and one stored before it is read by this one. The queue stays Celery's and the
-record stays PostgreSQL's; this only spares a publish per callback and lets the worker
-apply events in batches (one transaction, one lock query and one UPDATE per batch).
+(`events_drain_soon`); it does not publish a task per callback. A Redis mark set with
+SET NX says "a drain of this firm is queued or running": while it is set, webhooks queue
+nothing. The drain holds the mark while it runs, applies everything it finds, then clears
+the mark and looks once more: an event stored while the mark was held queued no drain,
+so it is either seen by that last look (and applied) or was stored after the mark was
+cleared (and queued the next drain). The queue stays Celery's and the record stays
+PostgreSQL's; this spares a publish per callback and a task per event, and lets the
+worker apply events in batches (one transaction, one lock query, one UPDATE per batch;
+receiving.py stores a batch of inbound texts in about the queries of one).
 
-Drains running side by side (two worker processes, or a drain queued while one runs) take
-different rows: each locks its batch with SKIP LOCKED. A batch that fails is rolled back
-and retried event by event, so one bad event never holds the others back; an event that
-still fails stays unprocessed, is logged, and is re-driven by the outbox sweeper.
+Drains running side by side (a mark that expired under a long drain) take different
+rows: each locks its batch with SKIP LOCKED. A batch that fails is rolled back and retried
+event by event, so one bad event never holds the others back; an event that still fails
+stays unprocessed, is logged, and is re-driven by the outbox sweeper.
 """
 
 from __future__ import annotations
@@ -32,13 +35,17 @@ from ..models import ProviderEvent
 logger = logging.getLogger(__name__)
 
 _DRAIN_QUEUED_KEY = "texting:events-drain-queued:{firm_id}"
-# A drain lost between the mark and the queue (a publish that failed halfway, a Redis
-# restart) holds the next ones back at most this long; a second drain queued meanwhile
-# costs one empty read.
+# A drain lost while its mark is set (a publish that failed halfway, a worker killed
+# mid-drain) holds the next ones back at most this long; a running drain renews the mark
+# with every batch. A second drain queued meanwhile is harmless.
 _DRAIN_QUEUED_SECONDS = 15
 # Events applied per transaction: large enough to share the lock query and the commit,
 # small enough that the first of them is visible well within a second.
-_DRAIN_BATCH = 20
+_DRAIN_BATCH = 50
+# After a batch that was not full, a drain waits this long before reading again, so that a
+# steady stream of callbacks gathers into batches rather than one event at a time: each
+# batch costs a dozen statements whatever its size. Adds at most this to an event's wait.
+_DRAIN_LINGER_SECONDS = 0.02
 # A drain hands over to a fresh one after this long, well inside the task time limit and
 # fair to other firms' drains waiting in the queue.
 _DRAIN_MAX_SECONDS = 30.0
@@ -146,15 +153,17 @@ def provider_event_process(*, firm_id: int, event_id: int) -> bool:
     return True
 
 
-def _batch_apply(*, firm: Firm, after_id: int, taken: list[int]) -> None:
-    """Lock up to a batch of the firm's unprocessed events after `after_id` (skipping rows
-    another drain holds), apply them and mark them processed, in one transaction. The ids
-    go into `taken` as soon as they are read, so a caller whose batch failed knows them."""
+def _batch_apply(*, firm: Firm, after_id: int, skip: set[int], taken: list[int]) -> None:
+    """Lock up to a batch of the firm's unprocessed events after `after_id` (but none in
+    `skip`, and none another drain holds), apply them and mark them processed, in one
+    transaction. The ids go into `taken` as soon as they are read, so a caller whose batch
+    failed knows them."""
     with transaction.atomic():
         _commit_without_waiting_for_disk()
         events = list(
             ProviderEvent.objects.select_for_update(skip_locked=True)
             .filter(firm_id=firm.id, processed_at__isnull=True, id__gt=after_id)
+            .exclude(id__in=skip)
             .order_by("id")[:_DRAIN_BATCH]
         )
         taken.extend(event.id for event in events)
@@ -163,46 +172,75 @@ def _batch_apply(*, firm: Firm, after_id: int, taken: list[int]) -> None:
             _mark_processed(taken)
 
 
-def _apply_one_by_one(firm_id: int, event_ids: list[int]) -> int:
-    applied = 0
+def _apply_one_by_one(firm_id: int, event_ids: list[int]) -> set[int]:
+    """Each event in its own transaction; the ids of those that failed."""
+    failed = set()
     for event_id in event_ids:
         try:
-            applied += provider_event_process(firm_id=firm_id, event_id=event_id)
+            provider_event_process(firm_id=firm_id, event_id=event_id)
         except Exception:  # one bad event must not hold the others back; the sweeper retries
+            failed.add(event_id)
             logger.exception(
                 "provider event could not be applied",
                 extra={"firm_id": firm_id, "event_id": event_id},
             )
-    return applied
+    return failed
 
 
-def provider_events_drain(*, firm_id: int) -> int:
-    """Apply the firm's stored, unprocessed events in id order, batch by batch; the number
-    of events applied by this drain. Idempotent, and safe beside other drains."""
-    cache.delete(_DRAIN_QUEUED_KEY.format(firm_id=firm_id))  # from here on, events queue anew
-    firm = Firm.objects.filter(id=firm_id).first()
-    if firm is None:
-        return 0
-    started = time.monotonic()
-    applied = 0
+def _drain_pass(firm: Firm, failed: set[int], deadline: float) -> int:
+    """Apply the firm's unprocessed events in id order, batch by batch, until none is left
+    (or the deadline passed); the number read. Ids that fail go into `failed`."""
+    key = _DRAIN_QUEUED_KEY.format(firm_id=firm.id)
+    read = 0
     after_id = 0
-    while True:
+    while time.monotonic() < deadline:
+        cache.set(key, 1, timeout=_DRAIN_QUEUED_SECONDS)  # still running: queue nothing
         taken: list[int] = []
         try:
-            _batch_apply(firm=firm, after_id=after_id, taken=taken)
-            applied += len(taken)
+            _batch_apply(firm=firm, after_id=after_id, skip=failed, taken=taken)
         except Exception:
             if not taken:
                 raise  # not even the read worked (the database is away): the task fails
             logger.warning(
                 "a batch of provider events failed; applying them one by one",
-                extra={"firm_id": firm_id, "events": len(taken)},
+                extra={"firm_id": firm.id, "events": len(taken)},
                 exc_info=True,
             )
-            applied += _apply_one_by_one(firm_id, taken)
+            failed |= _apply_one_by_one(firm.id, taken)
         if not taken:
-            return applied
+            break
+        read += len(taken)
         after_id = taken[-1]
-        if time.monotonic() - started > _DRAIN_MAX_SECONDS:
+        if len(taken) < _DRAIN_BATCH:
+            time.sleep(_DRAIN_LINGER_SECONDS)
+    return read
+
+
+def provider_events_drain(*, firm_id: int) -> int:
+    """Apply the firm's stored, unprocessed events in id order, batch by batch; the number
+    applied (those that failed are logged and left to the sweeper). Idempotent, and safe
+    beside other drains. Holds the firm's "drain queued" mark while it runs (see the
+    module's doc)."""
+    key = _DRAIN_QUEUED_KEY.format(firm_id=firm_id)
+    firm = Firm.objects.filter(id=firm_id).first()
+    if firm is None:
+        cache.delete(key)
+        return 0
+    deadline = time.monotonic() + _DRAIN_MAX_SECONDS
+    failed: set[int] = set()
+    read = 0
+    while True:
+        try:
+            read += _drain_pass(firm, failed, deadline)
+        finally:
+            cache.delete(key)
+        if time.monotonic() >= deadline:
             events_drain_soon(firm_id)  # queued behind other firms' work, not ahead of it
-            return applied
+            return read - len(failed)
+        # Stored while the mark was held, an event queued no drain: look once more. If a
+        # webhook has set the mark since, the drain it queued takes the rest.
+        left = ProviderEvent.objects.filter(firm_id=firm_id, processed_at__isnull=True)
+        if not left.exclude(id__in=failed).exists() or not cache.add(
+            key, 1, timeout=_DRAIN_QUEUED_SECONDS
+        ):
+            return read - len(failed)
