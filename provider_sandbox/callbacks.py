@@ -28,6 +28,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import requests
@@ -84,7 +85,7 @@ def enqueue(
             hmac_secret=hmac_secret,
             duplicate=copy > 0,
         )
-    sandbox.wake()
+    sandbox.wake_sender()  # one sender is enough for one new row; waking all cost a claim each
 
 
 @dataclass(frozen=True)
@@ -154,35 +155,45 @@ class CallbackDispatcher:
         if self.concurrency < 1:
             raise ValueError("callback concurrency must be at least 1")
         self._stop = threading.Event()
-        # One event per thread, all set by wake(): a thread clears its own before looking for
-        # work, so a wake-up that comes while it works is never lost.
+        # The ticker clears its event before looking for work, so a wake-up that comes while
+        # it works is never lost. Senders share a condition and a count of wake-ups not yet
+        # taken: a wake-up that comes while every sender is busy waits for the first one
+        # done, and only as many senders as there is new work get up.
         self._ticker_wake = threading.Event()
-        self._sender_wakes = [threading.Event() for _ in range(self.concurrency)]
+        self._senders = threading.Condition()
+        self._sender_calls = 0
         self._threads = [
             threading.Thread(target=self._run_tickers, name="sandbox-tickers", daemon=True)
         ] + [
             threading.Thread(
-                target=self._run_sender,
-                args=(wake,),
-                name=f"sandbox-callbacks-{number}",
-                daemon=True,
+                target=self._run_sender, name=f"sandbox-callbacks-{number}", daemon=True
             )
-            for number, wake in enumerate(self._sender_wakes, start=1)
+            for number in range(1, self.concurrency + 1)
         ]
         sandbox.wake = self.wake
+        sandbox.wake_sender = partial(self._wake_senders, 1)
 
     @property
     def threads(self) -> list[threading.Thread]:
         return list(self._threads)
 
     def wake(self) -> None:
-        """Make every thread look for work now (new callback, settings or faults changed)."""
+        """Make every thread look for work now (settings or faults changed, stopping)."""
         self._ticker_wake.set()
-        self._wake_senders()
+        self._wake_senders(self.concurrency)
 
-    def _wake_senders(self) -> None:
-        for event in self._sender_wakes:
-            event.set()
+    def _wake_senders(self, count: int) -> None:
+        with self._senders:
+            self._sender_calls = min(self.concurrency, self._sender_calls + count)
+            self._senders.notify(count)
+
+    def _sender_idle(self, seconds: float) -> None:
+        """Sleep up to `seconds`, or not at all if a wake-up is waiting to be taken."""
+        with self._senders:
+            if self._sender_calls == 0:
+                self._senders.wait(seconds)
+            if self._sender_calls > 0:
+                self._sender_calls -= 1
 
     def start(self) -> None:
         for thread in self._threads:
@@ -215,18 +226,20 @@ class CallbackDispatcher:
         soonest = min(upcoming, default=now + MAX_IDLE_SECONDS)
         return max(0.0, min(soonest - now, MAX_IDLE_SECONDS))
 
-    def _run_sender(self, wake: threading.Event) -> None:
+    def _run_sender(self) -> None:
         session = requests.Session()  # one per thread: sessions are not thread-safe
+        # Straight to the configured URL: requests would otherwise read the proxy variables
+        # of the environment on every POST (a third of the sandbox's CPU per callback).
+        session.trust_env = False
         try:
             while not self._stop.is_set():
-                wake.clear()
                 try:
                     idle = self._send_next(session)
                 except Exception:  # keep dispatching whatever one bad row did
                     logger.exception("callback dispatcher step failed")
                     idle = MAX_IDLE_SECONDS
                 if idle > 0:
-                    wake.wait(idle)
+                    self._sender_idle(idle)
         finally:
             session.close()
 
@@ -244,8 +257,9 @@ class CallbackDispatcher:
                 sandbox.store.release_callback(row.id)
                 raise
             finally:
-                # A retry's new due time, or a recipient's next event no longer blocked.
-                self._wake_senders()
+                # A retry's new due time, or a recipient's next event no longer blocked: one
+                # more sender looks, besides this one (it tries again at once).
+                self._wake_senders(1)
             return 0.0
         next_at = sandbox.store.next_callback_due_at()
         if next_at is None or next_at <= now:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import random
 import threading
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
 
@@ -58,7 +58,7 @@ class FaultInjector:
 
     def snapshot(self) -> Faults:
         with self._lock:
-            return Faults(**asdict(self._faults))
+            return replace(self._faults)  # a shallow copy: every field is a number or a flag
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self.snapshot())

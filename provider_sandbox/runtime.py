@@ -122,7 +122,9 @@ class Sandbox:
             self.faults.update(dict(config.initial_faults))
         self.limiter = RateLimiter(config.rate_limit_segments_per_second, config.queue_size)
         self.public_url = config.public_url or f"http://{config.host}:{config.port}"
+        # Set by the callback dispatcher: every thread looks for work / one sender does.
         self.wake: Callable[[], None] = lambda: None
+        self.wake_sender: Callable[[], None] = lambda: None
         # The last API requests (not persisted): lets tests see e.g. that a token was reused.
         self._requests: deque[dict[str, Any]] = deque(maxlen=REQUEST_LOG_SIZE)
         self._generation = 0
