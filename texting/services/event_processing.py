@@ -51,6 +51,10 @@ _DRAIN_LINGER_SECONDS = 0.02
 _DRAIN_MAX_SECONDS = 30.0
 
 
+def _drain_key(firm_id: int) -> str:
+    return _DRAIN_QUEUED_KEY.format(firm_id=firm_id)
+
+
 def events_drain_soon(firm_id: int) -> None:
     """Make sure a drain of `firm_id`'s stored events is queued (call after commit).
 
@@ -59,7 +63,7 @@ def events_drain_soon(firm_id: int) -> None:
     """
     from ..tasks import provider_events_drain_task
 
-    key = _DRAIN_QUEUED_KEY.format(firm_id=firm_id)
+    key = _drain_key(firm_id)
     try:
         if cache.add(key, 1, timeout=_DRAIN_QUEUED_SECONDS):
             try:
@@ -90,37 +94,27 @@ def _commit_without_waiting_for_disk() -> None:
             cursor.execute("SET LOCAL synchronous_commit = off")
 
 
-def _event_apply(*, firm: Firm, event: ProviderEvent) -> None:
-    """The effect of one stored event, inside the caller's transaction.
-
-    Verification events update the firm's verification status (S3); status callbacks move
-    our outbound messages (sending.py); inbound texts become messages in the contact's
-    conversation (receiving.py). Voice events are only recorded.
-    """
-    from .provider_events import verification_status_apply
-    from .receiving import inbound_event_apply
-    from .sending import status_event_apply
-
-    if event.kind == ProviderEvent.Kind.VERIFICATION:
-        verification_status_apply(firm=firm, event=event)
-    elif _is_inbound_text(event):
-        inbound_event_apply(firm=firm, event=event)
-    elif event.kind == ProviderEvent.Kind.MESSAGING:
-        status_event_apply(firm=firm, event=event)
-
-
 def _is_inbound_text(event: ProviderEvent) -> bool:
     return event.kind == ProviderEvent.Kind.MESSAGING and event.event_type == "message-received"
 
 
 def _events_apply(*, firm: Firm, events: list[ProviderEvent]) -> None:
-    """`_event_apply` for each event, inside the caller's transaction; inbound texts all at
-    once (receiving.py stores a batch of texts in about the queries of one)."""
+    """The effect of stored events, inside the caller's transaction.
+
+    Verification events update the firm's verification status (S3); status callbacks move
+    our outbound messages (sending.py); inbound texts become messages in their contacts'
+    conversations (receiving.py), all at once: a batch costs about the queries of one
+    text. Voice events are only recorded.
+    """
+    from .provider_events import verification_status_apply
     from .receiving import inbound_events_apply
+    from .sending import status_event_apply
 
     for event in events:
-        if not _is_inbound_text(event):
-            _event_apply(firm=firm, event=event)
+        if event.kind == ProviderEvent.Kind.VERIFICATION:
+            verification_status_apply(firm=firm, event=event)
+        elif event.kind == ProviderEvent.Kind.MESSAGING and not _is_inbound_text(event):
+            status_event_apply(firm=firm, event=event)
     texts = [event for event in events if _is_inbound_text(event)]
     if texts:
         inbound_events_apply(firm=firm, events=texts)
@@ -148,7 +142,7 @@ def provider_event_process(*, firm_id: int, event_id: int) -> bool:
     if event is None:
         return False
     _commit_without_waiting_for_disk()
-    _event_apply(firm=event.firm, event=event)
+    _events_apply(firm=event.firm, events=[event])
     _mark_processed([event.id])
     return True
 
@@ -190,7 +184,7 @@ def _apply_one_by_one(firm_id: int, event_ids: list[int]) -> set[int]:
 def _drain_pass(firm: Firm, failed: set[int], deadline: float) -> int:
     """Apply the firm's unprocessed events in id order, batch by batch, until none is left
     (or the deadline passed); the number read. Ids that fail go into `failed`."""
-    key = _DRAIN_QUEUED_KEY.format(firm_id=firm.id)
+    key = _drain_key(firm.id)
     read = 0
     after_id = 0
     while time.monotonic() < deadline:
@@ -221,7 +215,7 @@ def provider_events_drain(*, firm_id: int) -> int:
     applied (those that failed are logged and left to the sweeper). Idempotent, and safe
     beside other drains. Holds the firm's "drain queued" mark while it runs (see the
     module's doc)."""
-    key = _DRAIN_QUEUED_KEY.format(firm_id=firm_id)
+    key = _drain_key(firm_id)
     firm = Firm.objects.filter(id=firm_id).first()
     if firm is None:
         cache.delete(key)

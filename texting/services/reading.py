@@ -21,12 +21,12 @@ def unread_counts_add(*, firm: Firm, counts: Mapping[int, int]) -> None:
     distinct count (usually just 1) of the rows that exist, then one INSERT of rows for the
     members who have none yet (usually nobody after a conversation's first text).
     """
-    by_count: dict[int, list[int]] = defaultdict(list)
-    for conversation_id, count in counts.items():
-        if count > 0:
-            by_count[count].append(conversation_id)
-    if not by_count:
+    added = {cid: count for cid, count in counts.items() if count > 0}
+    if not added:
         return
+    by_count: dict[int, list[int]] = defaultdict(list)
+    for conversation_id, count in added.items():
+        by_count[count].append(conversation_id)
     states = ReadState.objects.for_firm(firm)
     now = timezone.now()
     for count, conversation_ids in by_count.items():
@@ -35,24 +35,17 @@ def unread_counts_add(*, firm: Firm, counts: Mapping[int, int]) -> None:
         )
     members = list(Membership.objects.for_firm(firm).values_list("user_id", flat=True))
     have = set(
-        states.filter(conversation_id__in=list(counts)).values_list("conversation_id", "user_id")
+        states.filter(conversation_id__in=list(added)).values_list("conversation_id", "user_id")
     )
     ReadState.objects.bulk_create(
         [
-            ReadState(firm=firm, conversation_id=cid, user_id=uid, unread_count=counts[cid])
-            for cid in counts
+            ReadState(firm=firm, conversation_id=cid, user_id=uid, unread_count=count)
+            for cid, count in added.items()
             for uid in members
-            if counts[cid] > 0 and (cid, uid) not in have
+            if (cid, uid) not in have
         ],
         ignore_conflicts=True,  # a concurrent bump created it: its own count stands
     )
-
-
-def unread_counts_bump(*, firm: Firm, conversation: Conversation) -> None:
-    """One more unread message in `conversation` for every member of the firm."""
-    if conversation.firm_id != firm.id:
-        raise Conversation.DoesNotExist
-    unread_counts_add(firm=firm, counts={conversation.id: 1})
 
 
 @transaction.atomic

@@ -186,8 +186,3 @@ def _received(*, firm: Firm, message: Message, data: MessageEvent) -> None:
         },
     )
     inbound_keyword_apply(firm=firm, sender_e164=data.from_number, text=data.text, message=message)
-
-
-def inbound_event_apply(*, firm: Firm, event: ProviderEvent) -> Message | None:
-    """`inbound_events_apply` for one event: its message, or None when it was dropped."""
-    return inbound_events_apply(firm=firm, events=[event])[0]

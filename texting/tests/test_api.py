@@ -9,7 +9,7 @@ from rest_framework.test import APIClient
 from accounts.models import Firm
 from matters.tests.factories import MatterFactory, MatterRelatedContactFactory
 from texting.models import Message, MessageMedia
-from texting.services.reading import unread_counts_bump
+from texting.services.reading import unread_counts_add
 from texting.tests.factories import ConversationFactory, MessageFactory, texting_contact
 
 SEND = "/api/v1/text_messages/"
@@ -152,8 +152,7 @@ def test_conversations_are_listed_newest_first_with_your_unread_count(
         conversation.last_message_at = message.created_at
         conversation.save()
     with firm_scope():
-        unread_counts_bump(firm=texting_firm, conversation=newer)
-        unread_counts_bump(firm=texting_firm, conversation=newer)
+        unread_counts_add(firm=texting_firm, counts={newer.id: 2})
     api = api_client_for(member)
     with django_assert_max_num_queries(8):
         rows = api.get(CONVERSATIONS).json()["data"]

@@ -14,7 +14,7 @@ from accounts.models import Membership
 from accounts.tests.factories import MembershipFactory
 from contacts.tests.factories import ContactFactory, PhoneNumberFactory
 from texting.models import Conversation, DroppedInbound, Message, ProviderEvent, ReadState
-from texting.services.receiving import inbound_event_apply
+from texting.services.receiving import inbound_events_apply
 from texting.tasks import provider_event_process_task
 from texting.tests.factories import ConversationFactory, texting_contact
 from texting.tests.inbound import (
@@ -60,7 +60,7 @@ def test_text_from_a_texted_contact_lands_once_even_when_delivered_and_processed
         ProviderEvent.objects.filter(pk=event.pk).update(processed_at=None)
     provider_event_process_task(texting_firm.id, event.id)
     with firm_scope():
-        inbound_event_apply(firm=texting_firm, event=event)
+        inbound_events_apply(firm=texting_firm, events=[event])
 
         message = Message.objects.get(direction=Message.Direction.INBOUND)
         conversation = Conversation.objects.get(contact=contact)
