@@ -35,6 +35,7 @@ from .errors import (
 )
 from .failure_reasons import FailureReason
 from .protocol import SmsProvider
+from .session import EnvironmentOnceSession
 from .transport import close_quietly, raise_for_response, translate_exception
 from .types import (
     AvailableNumbers,
@@ -129,7 +130,7 @@ class ProviderClient:
 
     def __init__(self, config: ProviderConfig, session: requests.Session | None = None) -> None:
         self.config = config
-        self.session = session if session is not None else requests.Session()
+        self.session = session if session is not None else EnvironmentOnceSession()
         if str(self.session.headers.get("User-Agent", "")).startswith("python-requests"):
             self.session.headers["User-Agent"] = USER_AGENT
         self._auth, self._tokens = build_auth(config, self.session)
