@@ -10,11 +10,13 @@ def _queue_of(task_name: str) -> str:
 
 def test_sends_and_their_reconciling_go_to_the_outbound_queue() -> None:
     assert _queue_of("texting.message_deliver") == "texting.outbound"
+    assert _queue_of("texting.outbound_drain") == "texting.outbound"
     assert _queue_of("texting.message_reconcile") == "texting.outbound"
 
 
 def test_callbacks_and_inbound_texts_stay_on_the_default_queue() -> None:
     assert _queue_of("texting.provider_event_process") == "celery"
+    assert _queue_of("texting.provider_events_drain") == "celery"
     assert _queue_of("texting.inbound_media_fetch") == "celery"
 
 

@@ -13,6 +13,7 @@ from django_scopes import scope
 from .provider import ProviderUnavailable
 from .services import provider_event_process, provider_events_drain
 from .services.media import inbound_media_fetch
+from .services.outbound_drain import outbound_drain
 from .services.outbox import outbox_sweep
 from .services.sending import (
     DeliveryPostponed,
@@ -44,6 +45,14 @@ def provider_events_drain_task(self: Task, firm_id: int) -> None:
     waiting per firm (event_processing.py). A re-run finds nothing left to do."""
     with scope(firm=firm_id):
         provider_events_drain(firm_id=firm_id)
+
+
+@shared_task(bind=True, name="texting.outbound_drain", acks_late=True, ignore_result=True)
+def outbound_drain_task(self: Task, firm_id: int) -> None:
+    """Send the firm's queued texts one after the other; queued on commit of a send, at
+    most one waiting per firm (outbound_drain.py). A re-run finds nothing left to do."""
+    with scope(firm=firm_id):
+        outbound_drain(firm_id=firm_id)
 
 
 def _ids(args: Any, kwargs: Any) -> tuple[int, int] | None:

@@ -220,6 +220,7 @@ CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_TASK_QUEUES: dict[str, dict[str, str]] = {"celery": {}, "texting.outbound": {}}
 CELERY_TASK_ROUTES = {
     "texting.message_deliver": {"queue": "texting.outbound"},
+    "texting.outbound_drain": {"queue": "texting.outbound"},
     "texting.message_reconcile": {"queue": "texting.outbound"},
 }
 CELERY_TASK_TIME_LIMIT = 300

@@ -1,13 +1,7 @@
 """Stored provider callbacks applied by the worker: one at a time, or a firm's backlog at once.
 
 The webhook stores each callback and asks for a *drain* of the firm's stored events
-(`events_drain_soon`); it does not publish a task per callback. A Redis mark set with
-SET NX says "a drain of this firm is queued or running": while it is set, webhooks queue
-nothing. The drain holds the mark while it runs, applies everything it finds, then clears
-the mark and looks once more: an event stored while the mark was held queued no drain,
-so it is either seen by that last look (and applied) or was stored after the mark was
-cleared (and queued the next drain). The queue stays Celery's and the record stays
-PostgreSQL's; this spares a publish per callback and a task per event, and lets the
+(`EVENTS_DRAIN.queue`, drains.py); it does not publish a task per callback. This lets the
 worker apply events in batches (one transaction, one lock query, one UPDATE per batch;
 receiving.py stores a batch of inbound texts in about the queries of one).
 
@@ -22,23 +16,17 @@ from __future__ import annotations
 import logging
 import time
 
-from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
-from kombu.exceptions import OperationalError as BrokerUnavailable
-from redis.exceptions import RedisError
 
 from accounts.models import Firm
 
 from ..models import ProviderEvent
+from .drains import MAX_SECONDS, DrainMark
 
 logger = logging.getLogger(__name__)
 
-_DRAIN_QUEUED_KEY = "texting:events-drain-queued:{firm_id}"
-# A drain lost while its mark is set (a publish that failed halfway, a worker killed
-# mid-drain) holds the next ones back at most this long; a running drain renews the mark
-# with every batch. A second drain queued meanwhile is harmless.
-_DRAIN_QUEUED_SECONDS = 15
+EVENTS_DRAIN = DrainMark("events", "texting.tasks.provider_events_drain_task")
 # Events applied per transaction: large enough to share the lock query and the commit,
 # small enough that the first of them is visible well within a second.
 _DRAIN_BATCH = 50
@@ -46,37 +34,12 @@ _DRAIN_BATCH = 50
 # steady stream of callbacks gathers into batches rather than one event at a time: each
 # batch costs a dozen statements whatever its size. Adds at most this to an event's wait.
 _DRAIN_LINGER_SECONDS = 0.02
-# A drain hands over to a fresh one after this long, well inside the task time limit and
-# fair to other firms' drains waiting in the queue.
-_DRAIN_MAX_SECONDS = 30.0
-
-
-def _drain_key(firm_id: int) -> str:
-    return _DRAIN_QUEUED_KEY.format(firm_id=firm_id)
 
 
 def events_drain_soon(firm_id: int) -> None:
-    """Make sure a drain of `firm_id`'s stored events is queued (call after commit).
-
-    Never raises for an unreachable broker: the events are stored durably already, so the
-    caller (the webhook) still answers 2xx and the outbox sweeper re-drives them later.
-    """
-    from ..tasks import provider_events_drain_task
-
-    key = _drain_key(firm_id)
-    try:
-        if cache.add(key, 1, timeout=_DRAIN_QUEUED_SECONDS):
-            try:
-                provider_events_drain_task.delay(firm_id)
-            except BaseException:
-                cache.delete(key)  # not queued after all: the next event must try again
-                raise
-    except (BrokerUnavailable, RedisError, OSError):
-        logger.warning(
-            "could not queue callback processing; the outbox sweeper will re-drive it",
-            extra={"firm_id": firm_id},
-            exc_info=True,
-        )
+    """Make sure a drain of `firm_id`'s stored events is queued (call after commit); never
+    raises for an unreachable broker (drains.py)."""
+    EVENTS_DRAIN.queue(firm_id)
 
 
 def _commit_without_waiting_for_disk() -> None:
@@ -102,19 +65,24 @@ def _events_apply(*, firm: Firm, events: list[ProviderEvent]) -> None:
     """The effect of stored events, inside the caller's transaction.
 
     Verification events update the firm's verification status (S3); status callbacks move
-    our outbound messages (sending.py); inbound texts become messages in their contacts'
-    conversations (receiving.py), all at once: a batch costs about the queries of one
-    text. Voice events are only recorded.
+    our outbound messages (sending.py; their messages found in one query); inbound texts
+    become messages in their contacts' conversations (receiving.py), all at once: a batch
+    costs about the queries of one text. Voice events are only recorded.
     """
     from .provider_events import verification_status_apply
     from .receiving import inbound_events_apply
-    from .sending import status_event_apply
+    from .sending import status_events_apply
 
     for event in events:
         if event.kind == ProviderEvent.Kind.VERIFICATION:
             verification_status_apply(firm=firm, event=event)
-        elif event.kind == ProviderEvent.Kind.MESSAGING and not _is_inbound_text(event):
-            status_event_apply(firm=firm, event=event)
+    statuses = [
+        event
+        for event in events
+        if event.kind == ProviderEvent.Kind.MESSAGING and not _is_inbound_text(event)
+    ]
+    if statuses:
+        status_events_apply(firm=firm, events=statuses)
     texts = [event for event in events if _is_inbound_text(event)]
     if texts:
         inbound_events_apply(firm=firm, events=texts)
@@ -184,11 +152,10 @@ def _apply_one_by_one(firm_id: int, event_ids: list[int]) -> set[int]:
 def _drain_pass(firm: Firm, failed: set[int], deadline: float) -> int:
     """Apply the firm's unprocessed events in id order, batch by batch, until none is left
     (or the deadline passed); the number read. Ids that fail go into `failed`."""
-    key = _drain_key(firm.id)
     read = 0
     after_id = 0
     while time.monotonic() < deadline:
-        cache.set(key, 1, timeout=_DRAIN_QUEUED_SECONDS)  # still running: queue nothing
+        EVENTS_DRAIN.hold(firm.id)
         taken: list[int] = []
         try:
             _batch_apply(firm=firm, after_id=after_id, skip=failed, taken=taken)
@@ -215,26 +182,23 @@ def provider_events_drain(*, firm_id: int) -> int:
     applied (those that failed are logged and left to the sweeper). Idempotent, and safe
     beside other drains. Holds the firm's "drain queued" mark while it runs (see the
     module's doc)."""
-    key = _drain_key(firm_id)
     firm = Firm.objects.filter(id=firm_id).first()
     if firm is None:
-        cache.delete(key)
+        EVENTS_DRAIN.release(firm_id)
         return 0
-    deadline = time.monotonic() + _DRAIN_MAX_SECONDS
+    deadline = time.monotonic() + MAX_SECONDS
     failed: set[int] = set()
     read = 0
     while True:
         try:
             read += _drain_pass(firm, failed, deadline)
         finally:
-            cache.delete(key)
+            EVENTS_DRAIN.release(firm_id)
         if time.monotonic() >= deadline:
-            events_drain_soon(firm_id)  # queued behind other firms' work, not ahead of it
+            EVENTS_DRAIN.queue(firm_id)  # queued behind other firms' work, not ahead of it
             return read - len(failed)
         # Stored while the mark was held, an event queued no drain: look once more. If a
         # webhook has set the mark since, the drain it queued takes the rest.
         left = ProviderEvent.objects.filter(firm_id=firm_id, processed_at__isnull=True)
-        if not left.exclude(id__in=failed).exists() or not cache.add(
-            key, 1, timeout=_DRAIN_QUEUED_SECONDS
-        ):
+        if not left.exclude(id__in=failed).exists() or not EVENTS_DRAIN.take(firm_id):
             return read - len(failed)

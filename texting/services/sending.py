@@ -4,10 +4,12 @@ The message row is the outbox (see the lifecycle in `Message`'s docstring):
 
 - `message_send` checks everything it can before writing, then creates the message QUEUED
   (or FAILED `opted_out`, without any provider call) in the same transaction as the
-  conversation's "last message" fields, and enqueues `message_deliver_task` on commit.
-- `message_deliver` (the task's body, outside any transaction) claims QUEUED → SENDING with
-  a conditional update, so a duplicated or replayed task is a no-op; waits its turn in the
-  provider's rate limit (re-scheduled, never asleep in a worker); calls the provider with
+  conversation's "last message" fields, and queues a drain of the firm's outbox on commit
+  (outbound_drain.py), which sends each due text as `message_deliver` does.
+- `message_deliver` (the per-text task's body: retries, re-drives; never in a transaction)
+  claims QUEUED → SENDING with a conditional update, so a duplicated or replayed task is a
+  no-op; waits its turn in the provider's rate limit (re-scheduled, never asleep in a
+  worker; a drain sleeps through waits under a second); calls the provider with
   our message uuid as `tag`; then records the outcome with guarded updates:
       202                     → SENT (provider id kept)
       ProviderUnavailable     → QUEUED again with next_attempt_at; Celery retries the task
@@ -17,7 +19,7 @@ The message row is the outbox (see the lifecycle in `Message`'s docstring):
                                 `message_reconcile` re-sends only when none came in time
                                 (PROVIDER_API.md decision 3: the one documented window in
                                 which the provider may get the same text twice).
-- `status_event_apply` moves a message forward only (queued < sending < sent < delivered =
+- `status_events_apply` moves a message forward only (queued < sending < sent < delivered =
   failed; terminal states never change), whatever order callbacks arrive in.
 - The outbox sweeper (`outbox.py`) re-enqueues what a lost broker message left behind and
   reconciles sends that a dead worker left in SENDING, through the helpers here.
@@ -241,9 +243,9 @@ def _message_create(
             extra={"firm_id": firm.id, "message_id": message.id},
         )
     else:
-        from ..tasks import message_deliver_task
+        from .outbound_drain import outbound_drain_soon
 
-        message_deliver_task.delay_on_commit(firm.id, message.id)
+        transaction.on_commit(functools.partial(outbound_drain_soon, firm.id))
         logger.info("text queued", extra={"firm_id": firm.id, "message_id": message.id})
     return message
 
@@ -490,7 +492,11 @@ def _provider_client() -> ProviderClient:
     return client
 
 
-def _deliver(client: ProviderClient, message: Message, *, has_turn: bool) -> DeliveryResult:
+def _deliver(
+    client: ProviderClient, message: Message, *, has_turn: bool, max_sleep: float = 0.0
+) -> DeliveryResult:
+    """Send `message` (read as QUEUED). `max_sleep`: a rate-limit wait up to this long is
+    slept through here (a drain pacing its own sends); a longer one re-schedules the text."""
     firm_id, message_id = message.firm_id, message.id
     max_attempts = int(_setting("TEXTING_MAX_SEND_ATTEMPTS", 20))
     if message.attempts >= max_attempts:
@@ -512,6 +518,9 @@ def _deliver(client: ProviderClient, message: Message, *, has_turn: bool) -> Del
     # refused takes a turn in the line of waiting texts (ratelimit.turn) and sleeps until
     # it; once its turn has come (`has_turn`) it only waits for the next token.
     wait = ratelimit.acquire(message.segments)
+    while 0 < wait <= max_sleep:
+        time.sleep(wait)
+        wait = ratelimit.acquire(message.segments)
     if wait > 0:
         if not has_turn:
             wait = ratelimit.turn(message.segments, wait)
@@ -692,25 +701,38 @@ def message_reconcile(*, firm_id: int, message_id: int) -> bool:
 # --- status callbacks ------------------------------------------------------------------------
 
 
-def _message_for_event(firm: Firm, event: ProviderEvent) -> Message | None:
-    # Only what status_event_apply reads: the body would be decrypted for nothing.
-    outbound = (
+def _tag_uuid(event: ProviderEvent) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(event.tag) if event.tag else None
+    except ValueError:
+        return None
+
+
+def _messages_for_events(firm: Firm, events: list[ProviderEvent]) -> dict[int, Message]:
+    """The outbound message each status callback is about, by event id, in one query: by
+    our tag (its uuid), else by the provider's id; in this firm only."""
+    tags = {ours for event in events if (ours := _tag_uuid(event)) is not None}
+    provider_ids = {event.provider_message_id for event in events if event.provider_message_id}
+    if not tags and not provider_ids:
+        return {}
+    # Only what a status callback reads: the body would be decrypted for nothing.
+    found = list(
         Message.objects.for_firm(firm)
         .filter(direction=Message.Direction.OUTBOUND)
-        .only("id", "firm_id", "to_e164", "provider_message_id", "awaiting_callback_since")
+        .filter(Q(uuid__in=tags) | Q(provider_message_id__in=provider_ids))
+        .only("id", "firm_id", "uuid", "to_e164", "provider_message_id", "awaiting_callback_since")
     )
-    if event.tag:
-        try:
-            ours = uuid.UUID(event.tag)
-        except ValueError:
-            ours = None
-        if ours is not None:
-            message = outbound.filter(uuid=ours).first()
-            if message is not None:
-                return message
-    if event.provider_message_id:
-        return outbound.filter(provider_message_id=event.provider_message_id).first()
-    return None
+    by_tag = {message.uuid: message for message in found}
+    by_provider_id = {m.provider_message_id: m for m in found if m.provider_message_id}
+    matched = {}
+    for event in events:
+        ours = _tag_uuid(event)
+        message = by_tag.get(ours) if ours is not None else None
+        if message is None and event.provider_message_id:
+            message = by_provider_id.get(event.provider_message_id)
+        if message is not None:
+            matched[event.id] = message
+    return matched
 
 
 def _provider_opt_out(*, firm: Firm, number: str, at: datetime) -> None:
@@ -726,22 +748,29 @@ def _provider_opt_out(*, firm: Firm, number: str, at: datetime) -> None:
         opt_out_record(firm=firm, number=number, source=OptOut.Source.PROVIDER)
 
 
-def status_event_apply(*, firm: Firm, event: ProviderEvent) -> None:
-    """Move the outbound message a status callback is about, forward only.
+def status_events_apply(*, firm: Firm, events: list[ProviderEvent]) -> None:
+    """Move the outbound messages status callbacks are about, forward only, in the order
+    given (event_processing.py's transaction: a batch, or one event).
 
-    Runs inside provider_event_process's transaction. The message is found by our tag (its
-    uuid), else by the provider's id, in this firm only; callbacks about messages that are
-    not ours are ignored. The provider id is kept if the 202 was lost, an awaited outcome is
-    resolved, and the status moves only to a higher rank by a conditional update, so late,
-    repeated or concurrent callbacks never move it back; delivered and failed are final.
-    A failure records its C8 reason and error code; 4775 (opted out) also records an
-    OptOut for the number (C10). A 9902 failure is ambiguous (the text may have arrived):
-    it is never re-sent automatically.
+    Each message is found by our tag (its uuid), else by the provider's id, in this firm
+    only (one query for the batch); callbacks about messages that are not ours are ignored.
+    """
+    messages = _messages_for_events(firm, events)
+    for event in events:
+        _status_event_apply(firm, event, messages.get(event.id))
+
+
+def _status_event_apply(firm: Firm, event: ProviderEvent, message: Message | None) -> None:
+    """Move `message` as the status callback `event` says, forward only. The provider id is
+    kept if the 202 was lost, an awaited outcome is resolved, and the status moves only to a
+    higher rank by a conditional update, so late, repeated or concurrent callbacks never
+    move it back; delivered and failed are final. A failure records its C8 reason and error
+    code; 4775 (opted out) also records an OptOut for the number (C10). A 9902 failure is
+    ambiguous (the text may have arrived): it is never re-sent automatically.
     """
     target = _EVENT_STATUS.get(event.event_type)
     if target is None:
         return
-    message = _message_for_event(firm, event)
     if message is None:
         logger.info(
             "status callback for no message of ours",
@@ -778,6 +807,8 @@ def status_event_apply(*, firm: Firm, event: ProviderEvent) -> None:
     )
     if not moved and needs_settling:
         this.update(**settled)  # already further along: still record what this one settles
+    message.awaiting_callback_since = None  # for the next event of the batch about it
+    message.provider_message_id = message.provider_message_id or event.provider_message_id
     if failure is not None and failure.reason == FailureReason.OPTED_OUT:
         _provider_opt_out(firm=firm, number=message.to_e164, at=when)
     logger.info(

@@ -19,7 +19,7 @@ from texting.provider import parse_message_callbacks
 from texting.services import messaging_events_record, provider_events_drain
 from texting.services.event_processing import (
     _DRAIN_BATCH,
-    _drain_key,
+    EVENTS_DRAIN,
     events_drain_soon,
 )
 from texting.tests.inbound import texted_contact
@@ -130,7 +130,7 @@ def published(firms: tuple[Firm, Firm]) -> Iterator[list[tuple[str, Any]]]:
     eager = app.conf.task_always_eager
     app.conf.task_always_eager = False
     before_task_publish.connect(record, weak=False)
-    cache.delete_many([_drain_key(f.id) for f in firms])
+    cache.delete_many([EVENTS_DRAIN.key(f.id) for f in firms])
     try:
         yield sent
     finally:

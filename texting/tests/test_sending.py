@@ -34,6 +34,7 @@ from texting.exceptions import (
 from texting.models import Conversation, Message, OptOut, ProviderEvent
 from texting.provider import GUIDANCE, FailureReason, offers_retry, parse_message_callbacks
 from texting.services import messaging_events_record, provider_event_process
+from texting.services.outbound_drain import outbound_drain_soon
 from texting.services.sending import (
     DeliveryPostponed,
     DeliveryResult,
@@ -41,7 +42,7 @@ from texting.services.sending import (
     message_deliver,
     message_retry,
     message_send,
-    status_event_apply,
+    status_events_apply,
 )
 from texting.tasks import message_deliver_task
 from texting.tests.factories import texting_contact
@@ -90,6 +91,8 @@ def enqueued(callbacks: list[Any]) -> list[tuple[str, tuple[int, ...], float]]:
         if callback.func is _publish:  # sending.py's delayed enqueue
             task, args = callback.args
             out.append((task.name, tuple(args), callback.keywords["countdown"]))
+        elif callback.func is outbound_drain_soon:  # a send queues its firm's drain
+            out.append(("texting.outbound_drain", tuple(callback.args), 0.0))
         else:  # Celery's delay_on_commit: partial(task.delay, *args)
             out.append((callback.func.__self__.name, tuple(callback.args), 0.0))
     return out
@@ -167,7 +170,7 @@ def test_send_queues_the_text_and_enqueues_its_delivery_on_commit(
     assert conversation.last_message == message
     assert conversation.last_message_at is not None and conversation.last_outbound_at is not None
     # Ids only: never a body or a number in the broker.
-    assert enqueued(callbacks) == [("texting.message_deliver", (texting_firm.id, message.id), 0)]
+    assert enqueued(callbacks) == [("texting.outbound_drain", (texting_firm.id,), 0)]
 
 
 def test_the_same_idempotency_key_twice_makes_one_message(
@@ -554,7 +557,7 @@ def test_status_callbacks_for_texts_that_are_not_ours_change_nothing(
             provider_message_id=row["message_id"],
             tag=str(message.uuid),
         )
-        status_event_apply(firm=other_firm, event=foreign)
+        status_events_apply(firm=other_firm, events=[foreign])
     unknown = ProviderEvent(
         firm=texting_firm,
         kind=ProviderEvent.Kind.MESSAGING,
@@ -562,7 +565,7 @@ def test_status_callbacks_for_texts_that_are_not_ours_change_nothing(
         provider_message_id="1720000000000unknownunknown0",
         tag="not-one-of-ours",
     )
-    status_event_apply(firm=texting_firm, event=unknown)
+    status_events_apply(firm=texting_firm, events=[unknown])
     assert fresh(message).status == Status.SENT
 
 

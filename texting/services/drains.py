@@ -1,0 +1,97 @@
+"""One queued task per firm for a stream of work: the "drain queued" mark.
+
+A drain is a task that works through everything of one kind a firm has waiting (stored
+callbacks, queued texts) in batches, instead of one task per item. A Redis mark set with
+SET NX says "a drain of this firm is queued or running": while it is set, new work queues
+nothing. The drain holds the mark while it runs, renews it with every batch, then clears
+it and looks once more: work stored while the mark was held queued no drain, so it is
+either seen by that last look or was stored after the mark was cleared (and queued the
+next drain). The queue stays Celery's and the record stays PostgreSQL's; the mark only
+spares a publish and a task per item.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from django.core.cache import cache
+from django.utils.module_loading import import_string
+from kombu.exceptions import OperationalError as BrokerUnavailable
+from redis.exceptions import RedisError
+
+logger = logging.getLogger(__name__)
+
+# A drain lost while its mark is set (a publish that failed halfway, a worker killed
+# mid-drain) holds the next ones back at most this long; a running drain renews the mark
+# with every batch. A second drain queued meanwhile is harmless.
+MARK_SECONDS = 15
+# A drain hands over to a fresh one after this long, well inside the task time limit and
+# fair to other firms' drains waiting in the queue.
+MAX_SECONDS = 30.0
+
+
+@dataclass(frozen=True)
+class DrainMark:
+    """The mark of one kind of drain; `task` is the dotted path of the Celery task that
+    takes a firm id (a path: the tasks module imports the services)."""
+
+    name: str
+    task: str
+
+    def key(self, firm_id: int) -> str:
+        return f"texting:{self.name}-drain-queued:{firm_id}"
+
+    def running_key(self, firm_id: int) -> str:
+        return f"texting:{self.name}-drain-running:{firm_id}"
+
+    def queue(self, firm_id: int) -> None:
+        """Make sure a drain of the firm is queued (call after commit).
+
+        Never raises for an unreachable broker or Redis: the work is stored durably
+        already, so the caller still succeeds and the outbox sweeper re-drives it later.
+        """
+        key = self.key(firm_id)
+        try:
+            if cache.add(key, 1, timeout=MARK_SECONDS):
+                try:
+                    import_string(self.task).delay(firm_id)
+                except BaseException:
+                    cache.delete(key)  # not queued after all: the next item must try again
+                    raise
+        except (BrokerUnavailable, RedisError, OSError):
+            logger.warning(
+                "could not queue the %s drain; the outbox sweeper will re-drive its work",
+                self.name,
+                extra={"firm_id": firm_id},
+                exc_info=True,
+            )
+
+    def queue_later(self, firm_id: int, seconds: float) -> None:
+        """Queue a drain of the firm in `seconds`, whatever the mark (no broker: nothing,
+        the running drain or the outbox sweeper takes the work)."""
+        task = import_string(self.task)
+        if not task.app.conf.task_always_eager:
+            task.apply_async((firm_id,), countdown=seconds)
+
+    def start(self, firm_id: int) -> bool:
+        """For drains that must not run side by side: become the firm's one running drain
+        (until `finish`, or MARK_SECONDS without a `hold`); False if another one runs."""
+        return bool(cache.add(self.running_key(firm_id), 1, timeout=MARK_SECONDS))
+
+    def finish(self, firm_id: int) -> None:
+        """No longer running (`start`), and no drain queued."""
+        cache.delete_many([self.running_key(firm_id), self.key(firm_id)])
+
+    def hold(self, firm_id: int, *, running: bool = False) -> None:
+        """Still running: renew the mark, so that new work queues nothing (and the running
+        mark of `start`)."""
+        keys = [self.key(firm_id)] + ([self.running_key(firm_id)] if running else [])
+        cache.set_many(dict.fromkeys(keys, 1), timeout=MARK_SECONDS)
+
+    def take(self, firm_id: int) -> bool:
+        """Set the mark if nobody holds it (a drain that looks once more); True if set."""
+        return bool(cache.add(self.key(firm_id), 1, timeout=MARK_SECONDS))
+
+    def release(self, firm_id: int) -> None:
+        cache.delete(self.key(firm_id))
