@@ -346,7 +346,7 @@ def main() -> int:
             from config.celery import app as celery_app
 
             log(f"phase 2b: webhook at max load with the worker paused, {args.max_seconds:.0f}s")
-            if not celery_app.control.cancel_consumer("celery", reply=True, timeout=5):
+            if not celery_app.control.cancel_consumer("celery", reply=True, timeout=5, limit=1):
                 raise RuntimeError("the worker did not answer cancel_consumer")
             alone_ids: dict[int, str] = {}
 
@@ -365,7 +365,7 @@ def main() -> int:
             ok2b = [r for r in res2b if r.status == 200]
             cpu_before = h.cpu_seconds_by_process(procs)
             t_resume = time.monotonic()
-            celery_app.control.add_consumer("celery", reply=True, timeout=5)
+            celery_app.control.add_consumer("celery", reply=True, timeout=5, limit=1)
             drained2b = poller.wait_for(set(alone_ids.values()), args.visible_timeout)
             t_done = max((poller.seen.get(m, 0.0) for m in alone_ids.values()), default=t_resume)
             out["alone"] = {

@@ -158,7 +158,7 @@ def one_run(
     name = f"celery-{label}"
     worker = h.start_celery(procs, name, args.celery_concurrency, env)
     for queue in QUEUES:
-        if not celery_app.control.cancel_consumer(queue, reply=True, timeout=5):
+        if not celery_app.control.cancel_consumer(queue, reply=True, timeout=5, limit=1):
             raise RuntimeError("the worker did not answer cancel_consumer")
 
     url = bench.database_url.replace("postgres://", "postgresql://", 1)
@@ -176,7 +176,7 @@ def one_run(
             t0_wall, t0 = time.time(), time.monotonic()
             cpu_before = h.cpu_seconds_by_process(procs)
             for queue in QUEUES:
-                celery_app.control.add_consumer(queue, reply=True, timeout=5)
+                celery_app.control.add_consumer(queue, reply=True, timeout=5, limit=1)
             counts: dict[str, int] = {}
             last_poll = 0.0
             progress: list[tuple[float, int]] = []
@@ -418,7 +418,7 @@ def _report(args, info, load_before, load_after, load, others, results) -> Path:
             f"- gunicorn: `config.wsgi:application`, {args.workers} sync workers, "
             "DJANGO_SETTINGS_MODULE=config.settings.production, receives the status callbacks",
             f"- Celery: 1 worker, prefork, concurrency {args.celery_concurrency}, prefetch multiplier 1, "
-            "acks late; runs message_deliver and provider_event_process; restarted for each run",
+            "acks late; runs the firm's outbound drain (message_deliver for retries) and the callback drains; restarted for each run",
             f"- data: 1 firm, {args.contacts} contacts with texting numbers, {args.texts} one-segment "
             "texts round-robin; PostgreSQL and Redis: the machine's (database created and dropped, "
             f"Redis db {args.redis_db} flushed); all processes on the same 2 cores",
