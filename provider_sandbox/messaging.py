@@ -164,9 +164,12 @@ def _failure(
 
 
 def _events(
-    failure: FailureCode | None, departs: float, out_of_order: bool
+    failure: FailureCode | None, departs: float, out_of_order: bool, *, is_mms: bool
 ) -> list[dict[str, Any]]:
-    """One recipient's events in logical order (sending first, then the one terminal event)."""
+    """One recipient's events in logical order: the one terminal event, preceded for an MMS
+    handed to the carrier by `message-sending`. Bandwidth sends `message-sending` for MMS
+    only (with MMS delivery receipts, which the sandbox always has), never for SMS
+    (PROVIDER_API.md, event types)."""
     terminal: dict[str, Any]
     if failure is None:
         terminal = {"type": "message-delivered", "description": DESCRIPTIONS["message-delivered"]}
@@ -179,6 +182,9 @@ def _events(
     handed_to_carrier = failure is None or failure.carrier_side
     if not handed_to_carrier:
         return [{**terminal, "at": departs}]
+    if not is_mms:
+        # The fault, for a message with one event: it comes at once, racing the 202.
+        return [{**terminal, "at": departs if out_of_order else departs + TERMINAL_AFTER_SECONDS}]
     sending_at, terminal_at = departs, departs + TERMINAL_AFTER_SECONDS
     if out_of_order:  # the fault: the terminal event is sent before the intermediate one
         sending_at, terminal_at = terminal_at, sending_at
@@ -259,7 +265,9 @@ def send(sandbox: Sandbox, request: Request, account_id: str) -> Response:
     }
     for to in fields["to"]:
         failure = _failure(sandbox, fields, to, admission.departs_at)
-        events = _events(failure, admission.departs_at, faults.out_of_order_callbacks)
+        events = _events(
+            failure, admission.departs_at, faults.out_of_order_callbacks, is_mms=is_mms
+        )
         message["recipients"].append({"to": to, "events": events})
     sandbox.store.insert_message(message, now)
     _queue_status_callbacks(sandbox, message)

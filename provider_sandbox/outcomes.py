@@ -18,7 +18,7 @@ class FailureCode:
     code: int
     name: str  # Bandwidth's error name, sent as the callback's `description`
     reason: str  # the C8 failure reason the app maps it to (PROVIDER_API.md section 4)
-    carrier_side: bool  # failed after being handed to the carrier (a message-sending comes first)
+    carrier_side: bool  # failed after being handed to the carrier (an MMS: after message-sending)
 
 
 FAILURE_CODES: dict[int, FailureCode] = {

@@ -4,15 +4,22 @@ from __future__ import annotations
 
 import base64
 import time
+from datetime import datetime
 
 import pytest
 
+from provider_sandbox.messaging import TERMINAL_AFTER_SECONDS
 from provider_sandbox.outcomes import FAILURE_CODES
 from provider_sandbox.testing import SandboxProcess
 
 from .conftest import TF_NUMBER, Api, CallbackReceiver
 
 DELIVERS = "+12025550143"
+PICTURE = "https://example.com/hearing-notice.png"
+
+
+def _seconds(iso_time: str) -> float:
+    return datetime.fromisoformat(iso_time.replace("Z", "+00:00")).timestamp()
 
 
 def _terminal(events: list[dict]) -> list[dict]:
@@ -27,7 +34,7 @@ def test_normal_number_is_delivered(api: Api, receiver: CallbackReceiver) -> Non
     message_id = api.send(to=DELIVERS, tag="tag-1").json()["id"]
     _wait_terminal(receiver, message_id)
     events = receiver.messaging_events(message_id)
-    assert [e["type"] for e in events] == ["message-sending", "message-delivered"]
+    assert [e["type"] for e in events] == ["message-delivered"]  # an SMS: no message-sending
     delivered = events[-1]
     assert delivered["to"] == DELIVERS
     assert delivered["description"] == "ok"
@@ -95,12 +102,12 @@ def test_callbacks_are_retried_until_2xx(
     found = control.wait_for_callbacks(
         lambda cbs: all(cb["delivered"] for cb in cbs), message_id=message_id
     )
-    first = found[0]
-    assert first["event_type"] == "message-sending"
-    assert first["attempts"] == 3
-    assert first["last_status"] == 200
+    [only] = found
+    assert only["event_type"] == "message-delivered"
+    assert only["attempts"] == 3
+    assert only["last_status"] == 200
     sent = [e["type"] for e in receiver.messaging_events(message_id)]
-    assert sent.count("message-sending") == 3  # two refused, one accepted
+    assert sent == ["message-delivered"] * 3  # two refused, one accepted
 
 
 def test_unreachable_app_is_retried(api: Api, sandbox: SandboxProcess) -> None:
@@ -120,8 +127,7 @@ def test_duplicate_callbacks_fault_sends_each_twice(
     message_id = api.send().json()["id"]
     _wait_terminal(receiver, message_id, count=2)
     types = [e["type"] for e in receiver.messaging_events(message_id)]
-    assert types.count("message-delivered") == 2
-    assert types.count("message-sending") == 2
+    assert types == ["message-delivered", "message-delivered"]
     bodies = [
         r.body for r in receiver.received("/messaging") if r.event["type"] == "message-delivered"
     ]
@@ -132,12 +138,37 @@ def test_out_of_order_fault_sends_terminal_first(
     api: Api, receiver: CallbackReceiver, sandbox: SandboxProcess
 ) -> None:
     sandbox.control.set_faults(out_of_order_callbacks=True)
-    message_id = api.send().json()["id"]
+    message_id = api.send(media=[PICTURE]).json()["id"]
     receiver.wait_for(lambda r: len(r.messaging_events(message_id)) == 2)
     types = [e["type"] for e in receiver.messaging_events(message_id)]
     assert types == ["message-delivered", "message-sending"]
     [record] = sandbox.control.messages(id=message_id)
     assert record["status"] == "delivered"  # the record is not downgraded by the late event
+
+
+def test_out_of_order_fault_sends_an_sms_terminal_event_at_once(
+    api: Api, sandbox: SandboxProcess
+) -> None:
+    in_order = api.send().json()["id"]
+    sandbox.control.set_faults(out_of_order_callbacks=True)
+    at_once = api.send().json()["id"]
+    for message_id, delay in ((in_order, TERMINAL_AFTER_SECONDS), (at_once, 0.0)):
+        [callback] = sandbox.control.callbacks(message_id=message_id)
+        [record] = sandbox.control.messages(id=message_id)
+        assert callback["event_type"] == "message-delivered"
+        # Both sent within the rate's burst: each left the rate-limit queue when accepted.
+        assert _seconds(callback["due_at"]) - _seconds(record["time"]) == pytest.approx(
+            delay, abs=0.01
+        )
+
+
+def test_an_mms_gets_message_sending_before_its_terminal_event(
+    api: Api, receiver: CallbackReceiver
+) -> None:
+    message_id = api.send(media=[PICTURE]).json()["id"]
+    _wait_terminal(receiver, message_id)
+    types = [e["type"] for e in receiver.messaging_events(message_id)]
+    assert types == ["message-sending", "message-delivered"]
 
 
 def test_pause_holds_callbacks_until_resumed(
@@ -159,7 +190,7 @@ def test_without_callback_url_callbacks_are_recorded_not_sent(
     sandbox.control.set_settings(callback_url=None)
     message_id = api.send().json()["id"]
     found = sandbox.control.wait_for_callbacks(
-        lambda cbs: len(cbs) == 2 and all(cb["state"] == "not_sent" for cb in cbs),
+        lambda cbs: len(cbs) == 1 and all(cb["state"] == "not_sent" for cb in cbs),
         message_id=message_id,
     )
     assert found[0]["target"] is None

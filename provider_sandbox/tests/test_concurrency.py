@@ -225,7 +225,9 @@ def test_one_recipients_events_never_overlap_and_keep_their_order(
     app = slow_app(0.2, key=_recipient_event)
     sandbox.control.set_settings(callback_url=app.url)
     sandbox.control.set_faults(callbacks_paused=True)
-    ids = [api.send(to=PHONE).json()["id"] for _ in range(4)]
+    # MMS: two events per recipient (message-sending, then the terminal one).
+    picture = ["https://example.com/exhibit.png"]
+    ids = [api.send(to=PHONE, media=picture).json()["id"] for _ in range(4)]
     sandbox.control.wait_for_callbacks(lambda cbs: len(cbs) == 8)
     time.sleep(0.3)  # every message's terminal event is due too
     sandbox.control.set_faults(callbacks_paused=False)

@@ -184,13 +184,13 @@ def test_status_callbacks_of_many_texts_are_applied_in_one_batch(
     for message in texts:
         feed_callbacks(sandbox, texting_firm, message, process=False)
     with scope(firm=texting_firm.id):
-        assert ProviderEvent.objects.filter(processed_at__isnull=True).count() == 8
+        assert ProviderEvent.objects.filter(processed_at__isnull=True).count() == 4
 
         # One UPDATE per callback; the rest is the drain's, however many callbacks: the
         # firm, the batch read and locked, one lookup of all their messages, the mark, an
         # empty second read, the last look (and the savepoints that stand for transactions).
-        with django_assert_max_num_queries(8 + 10):
-            assert provider_events_drain(firm_id=texting_firm.id) == 8
+        with django_assert_max_num_queries(4 + 10):
+            assert provider_events_drain(firm_id=texting_firm.id) == 4
 
         assert [fresh(m).status for m in texts] == [Status.DELIVERED] * 3 + [Status.FAILED]
         assert fresh(texts[3]).failure_reason == FailureReason.UNREACHABLE_NUMBER

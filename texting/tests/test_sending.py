@@ -268,10 +268,8 @@ def test_a_text_is_sent_once_with_our_tag_and_ends_delivered(
     assert records[0]["to"] == [CLIENT] and records[0]["text"] == "Please bring your ID"
     assert records[0]["id"] == sent.provider_message_id
 
-    assert feed_callbacks(sandbox, texting_firm, message) == [
-        "message-sending",
-        "message-delivered",
-    ]
+    # An SMS gets one status callback: Bandwidth sends message-sending for MMS only.
+    assert feed_callbacks(sandbox, texting_firm, message) == ["message-delivered"]
     done = fresh(message)
     assert done.status == Status.DELIVERED
     assert done.delivered_at is not None and done.failure_reason == ""
@@ -530,14 +528,10 @@ def test_duplicated_and_reordered_callbacks_never_move_a_text_backwards(
         seen.append((row["event_type"], fresh(message).status))
 
     final = Status.DELIVERED if to == CLIENT else Status.FAILED
-    assert [event for event, _ in seen] == [
-        "message-failed" if final == Status.FAILED else "message-delivered",
-        "message-failed" if final == Status.FAILED else "message-delivered",
-        "message-sending",
-        "message-sending",
-    ]
+    terminal = "message-failed" if final == Status.FAILED else "message-delivered"
+    assert [event for event, _ in seen] == [terminal, terminal]  # sent at once, then again
     assert all(status == final for _, status in seen)
-    assert ProviderEvent.objects.filter(firm=texting_firm).count() == 2  # stored once each
+    assert ProviderEvent.objects.filter(firm=texting_firm).count() == 1  # stored once
 
 
 def test_status_callbacks_for_texts_that_are_not_ours_change_nothing(
