@@ -200,6 +200,13 @@ class Message(FirmOwned):
         indexes = [
             models.Index(fields=["conversation", "created_at"]),
             models.Index(fields=["status", "next_attempt_at"]),
+            # What an outbound drain reads: the firm's queued texts, oldest first. Partial,
+            # so it holds only the outbox, not every text ever sent.
+            models.Index(
+                fields=["firm", "id"],
+                condition=models.Q(direction="outbound", status="queued"),
+                name="outbound_queued",
+            ),
             # The sweeper's inbound texts whose media fetch has not finished: a few rows.
             models.Index(
                 fields=["firm", "created_at"],

@@ -290,6 +290,9 @@ TEXTING_CONFIGURATION_RETRY_SECONDS = env.float(
 )
 # Provider calls one text may take in all before it fails as a temporary error.
 TEXTING_MAX_SEND_ATTEMPTS = env.int("TEXTING_MAX_SEND_ATTEMPTS", default=20)
+# Provider calls a firm's outbound drain makes at once (threads that only wait for the
+# provider's answers; the database work stays in the drain's own thread).
+TEXTING_DRAIN_SENDERS = env.int("TEXTING_DRAIN_SENDERS", default=4)
 
 # --- Logging: no message bodies or phone numbers, ever (STYLE.md section 10) ---------------
 

@@ -1,10 +1,20 @@
 """Queued texts sent by one drain per firm, instead of one task per text.
 
 Sending a text queues a drain of the firm's outbox (`OUTBOUND_DRAIN.queue` on commit,
-drains.py). The drain reads the firm's due QUEUED texts in id order, a batch at a time, and
-sends each exactly as a deliver task would (`sending._deliver`: the claim QUEUED → SENDING,
-the provider call, the guarded outcome), so every guarantee of sending.py holds: a text
-claimed by a drain and by a task at once is sent by one of them.
+drains.py). The drain works through the firm's due QUEUED texts, oldest first, a batch
+at a time:
+
+1. one transaction locks the batch (SKIP LOCKED: rows another drain holds are left to
+   it), takes each text's turn in the rate limit and claims the texts that may go
+   (QUEUED → SENDING, the attempt counted), then commits: the count is stored before any
+   text leaves;
+2. their provider calls go out side by side from a few threads that only wait for the
+   answers (`TEXTING_DRAIN_SENDERS`), so one slow answer does not hold up the next text;
+3. the drain's own thread records the answers: one UPDATE for the texts accepted, and
+   for the others exactly what the deliver task does (sending.py).
+
+Every guarantee of sending.py holds: a text claimed by a drain and by a task at once is
+sent by one of them, and a text whose call ended in doubt is never re-sent blindly.
 
 What a drain does not wait for, it hands to the per-text task, which keeps its backoff
 and its retry count: a text the provider did not take (5xx, 429, a refused connection), and
@@ -12,32 +22,45 @@ a text whose rate-limit wait is longer than `_SLEEP_MAX_SECONDS` (a drain sleeps
 shorter waits: that is how it paces its own sends to the provider's rate).
 
 Why: a Celery task costs several milliseconds of the worker's CPU before it does anything,
-and a text needs only a few more; the drain also reads its texts a batch at a time.
+and a text needs only a few more; so does each statement that could serve a whole batch.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from concurrent.futures import ThreadPoolExecutor
 
+from django.conf import settings
+from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from ..models import Message
-from ..provider import ProviderClient
+from ..provider import ProviderError, SentMessage
 from .drains import MARK_SECONDS, MAX_SECONDS, DrainMark
-from .sending import DeliveryPostponed, _deliver, _deliver_later, _provider_client
+from .sending import (
+    DeliveryPostponed,
+    ProviderAnswer,
+    _call_provider,
+    _deliver_later,
+    _mark_sending,
+    _provider_client,
+    _record_accepted,
+    _record_answer,
+    _take_turn,
+)
 
 logger = logging.getLogger(__name__)
 
 OUTBOUND_DRAIN = DrainMark("outbound", "texting.tasks.outbound_drain_task")
-# Texts read per query. The batch is not claimed as a whole: each text is claimed just
-# before it goes, so a drain that dies leaves the rest QUEUED, not stuck in SENDING.
-_BATCH = 50
 # A rate-limit wait up to this long is slept through by the drain; longer, the text is
 # re-scheduled (sending.py) and the drain goes on.
 _SLEEP_MAX_SECONDS = 1.0
-# A batch slowed by a low rate limit renews the marks this often (they expire in 15 s).
+# Texts claimed together: one transaction locks, takes their turns and claims them, their
+# provider calls go out side by side, one UPDATE records those accepted.
+_BATCH = 10
+# A running drain renews its marks this often (they expire after MARK_SECONDS).
 _HOLD_EVERY_SECONDS = 5.0
 
 
@@ -55,43 +78,92 @@ def _due(firm_id: int) -> QuerySet[Message]:
     ).filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=timezone.now()))
 
 
-def _send_one(client: ProviderClient, message: Message, failed: set[int]) -> None:
+def _claim_batch(firm_id: int, skip: set[int]) -> tuple[list[Message], int]:
+    """Lock up to `_BATCH` of the firm's oldest due texts that no other drain holds, take
+    each one's turn in the rate limit, claim those that may go, in one transaction: the
+    texts claimed, and how many were read. A text out of attempts, or that must wait longer
+    than `_SLEEP_MAX_SECONDS`, is handled as the deliver task handles it (sending.py)."""
+    with transaction.atomic():
+        candidates = list(
+            _due(firm_id)
+            .exclude(id__in=skip)
+            .order_by("id")
+            .select_for_update(skip_locked=True)[:_BATCH]
+        )
+        ready = [
+            message
+            for message in candidates
+            if _take_turn(message, has_turn=False, max_sleep=_SLEEP_MAX_SECONDS) is None
+        ]
+        if ready and _mark_sending(firm_id, ready) != len(ready):
+            # Impossible under the row locks (SQLite: the write lock): never send on doubt.
+            raise RuntimeError("queued texts changed while locked; nothing claimed")
+    return ready, len(candidates)
+
+
+def _answer(message: Message) -> ProviderAnswer | Exception:
+    """The provider's answer to one claimed text, through this thread's own client (in a
+    pool thread: no database here)."""
     try:
-        _deliver(client, message, has_turn=False, max_sleep=_SLEEP_MAX_SECONDS)
-    except DeliveryPostponed as postponed:
-        # Back to QUEUED with its next attempt time: the per-text task retries it then.
-        _deliver_later(message.firm_id, message.id, postponed.countdown)
-    except Exception:  # one bad text must not hold the others back; the sweeper re-drives it
-        failed.add(message.id)
-        logger.exception(
-            "a queued text could not be sent",
-            extra={"firm_id": message.firm_id, "message_id": message.id},
-        )
+        return _call_provider(_provider_client(), message)
+    except Exception as error:  # recorded by the drain's thread
+        return error
 
 
-def _drain_pass(firm_id: int, client: ProviderClient, failed: set[int], deadline: float) -> int:
-    """Send the firm's due texts in id order until none is left (or the deadline passed);
-    the number handled."""
+def _send_batch(
+    firm_id: int, batch: list[Message], pool: ThreadPoolExecutor, skip: set[int]
+) -> None:
+    """Call the provider for the claimed texts side by side; record the answers: one UPDATE
+    for those accepted, the deliver task's handling for the others."""
+    answers = list(pool.map(_answer, batch))
+    _record_accepted(
+        [
+            (message, answer)
+            for message, answer in zip(batch, answers, strict=True)
+            if isinstance(answer, SentMessage)
+        ]
+    )
+    for message, answer in zip(batch, answers, strict=True):
+        if isinstance(answer, SentMessage):
+            continue
+        try:
+            if not isinstance(answer, ProviderError):
+                # Not the provider's answer but our failure around the call: whether the
+                # text left is unknown, so it stays SENDING for the sweeper (never re-sent
+                # blindly; its callback, if it left, settles it).
+                raise answer
+            _record_answer(message, answer)
+        except DeliveryPostponed as postponed:
+            # Back to QUEUED with its next attempt time: the per-text task retries it then.
+            _deliver_later(firm_id, message.id, postponed.countdown)
+        except Exception:  # one bad text must not hold the others back
+            skip.add(message.id)
+            logger.exception(
+                "a queued text could not be sent",
+                extra={"firm_id": firm_id, "message_id": message.id},
+            )
+
+
+def _senders() -> int:
+    return max(1, int(getattr(settings, "TEXTING_DRAIN_SENDERS", 4)))
+
+
+def _drain_pass(firm_id: int, skip: set[int], deadline: float) -> int:
+    """Send the firm's due texts, oldest first, a batch at a time, until none is left or
+    the deadline passed; the number handled."""
     handled = 0
-    after_id = 0
-    while time.monotonic() < deadline:
-        held_at = time.monotonic()
-        OUTBOUND_DRAIN.hold(firm_id, running=True)
-        batch = list(
-            _due(firm_id).filter(id__gt=after_id).exclude(id__in=failed).order_by("id")[:_BATCH]
-        )
-        for message in batch:
-            now = time.monotonic()
-            if now >= deadline:
-                return handled
-            if now - held_at > _HOLD_EVERY_SECONDS:  # a slow batch (a low rate limit)
+    held_at = 0.0
+    with ThreadPoolExecutor(max_workers=_senders(), thread_name_prefix="outbound") as pool:
+        while (now := time.monotonic()) < deadline:
+            if now - held_at > _HOLD_EVERY_SECONDS:
                 held_at = now
                 OUTBOUND_DRAIN.hold(firm_id, running=True)
-            _send_one(client, message, failed)
-            handled += 1
-            after_id = message.id
-        if len(batch) < _BATCH:
-            break
+            batch, read = _claim_batch(firm_id, skip)
+            if not read:
+                break
+            handled += read
+            if batch:
+                _send_batch(firm_id, batch, pool, skip)
     return handled
 
 
@@ -107,13 +179,13 @@ def outbound_drain(*, firm_id: int) -> int:
     if not OUTBOUND_DRAIN.start(firm_id):
         OUTBOUND_DRAIN.queue_later(firm_id, MARK_SECONDS)
         return 0
-    client = _provider_client()
+    _provider_client()  # missing provider settings fail the drain before any claim
     deadline = time.monotonic() + MAX_SECONDS
-    failed: set[int] = set()
+    skip: set[int] = set()
     handled = 0
     while True:
         try:
-            handled += _drain_pass(firm_id, client, failed, deadline)
+            handled += _drain_pass(firm_id, skip, deadline)
         finally:
             OUTBOUND_DRAIN.finish(firm_id)
         if time.monotonic() >= deadline:
@@ -121,7 +193,7 @@ def outbound_drain(*, firm_id: int) -> int:
             return handled
         # Queued while the mark was held, a text queued no drain: look once more. If a send
         # has set the mark since, the drain it queued takes the rest.
-        if not _due(firm_id).exclude(id__in=failed).exists() or not OUTBOUND_DRAIN.take(firm_id):
+        if not _due(firm_id).exclude(id__in=skip).exists() or not OUTBOUND_DRAIN.take(firm_id):
             return handled
         if not OUTBOUND_DRAIN.start(firm_id):
             return handled  # a drain queued earlier has just started: it takes the rest

@@ -68,8 +68,10 @@ from ..provider import (
     ProviderAuthError,
     ProviderClient,
     ProviderConfig,
+    ProviderError,
     ProviderRejected,
     ProviderUnavailable,
+    SentMessage,
     failure_for_code,
     offers_retry,
 )
@@ -470,7 +472,11 @@ def message_deliver(*, firm_id: int, message_id: int, has_turn: bool = False) ->
     message = _outbound(firm_id, message_id).first()
     if message is None or message.status != Status.QUEUED:
         return DeliveryResult.SKIPPED
-    return _deliver(_provider_client(), message, has_turn=has_turn)
+    client = _provider_client()
+    refused = _claim(message, has_turn=has_turn)
+    if refused is not None:
+        return refused
+    return _send_claimed(client, message)
 
 
 _clients = threading.local()
@@ -492,11 +498,14 @@ def _provider_client() -> ProviderClient:
     return client
 
 
-def _deliver(
-    client: ProviderClient, message: Message, *, has_turn: bool, max_sleep: float = 0.0
-) -> DeliveryResult:
-    """Send `message` (read as QUEUED). `max_sleep`: a rate-limit wait up to this long is
-    slept through here (a drain pacing its own sends); a longer one re-schedules the text."""
+def _take_turn(
+    message: Message, *, has_turn: bool, max_sleep: float = 0.0
+) -> DeliveryResult | None:
+    """None when `message` (read as QUEUED) may go now, its segments reserved in the rate
+    limit; else what happened instead: FAILED out of attempts, or DEFERRED (SKIPPED if no
+    longer QUEUED) for the rate limit. `max_sleep`: a rate-limit wait up to this long is
+    slept through here (a drain pacing its own sends); a longer one re-schedules the text.
+    """
     firm_id, message_id = message.firm_id, message.id
     max_attempts = int(_setting("TEXTING_MAX_SEND_ATTEMPTS", 20))
     if message.attempts >= max_attempts:
@@ -536,89 +545,142 @@ def _deliver(
                 "text waits %.2fs for the rate limit", wait, extra=_log_extra(firm_id, message_id)
             )
         return DeliveryResult.DEFERRED if waiting else DeliveryResult.SKIPPED
+    return None
 
-    # Claim and count the attempt in one UPDATE: the count is stored before the text goes.
+
+def _mark_sending(firm_id: int, messages: list[Message]) -> int:
+    """Claim QUEUED → SENDING and count the attempt, in one UPDATE: the count is stored
+    before the text goes. The number claimed; `attempts` of each message is updated."""
     now = timezone.now()
-    claimed = (
-        _outbound(firm_id, message_id)
-        .filter(status=Status.QUEUED)
-        .update(
-            status=Status.SENDING,
-            next_attempt_at=None,
-            attempts=F("attempts") + 1,
-            updated_at=now,
-        )
+    claimed = Message.objects.filter(
+        firm_id=firm_id,
+        direction=Message.Direction.OUTBOUND,
+        status=Status.QUEUED,
+        id__in=[message.id for message in messages],
+    ).update(
+        status=Status.SENDING,
+        next_attempt_at=None,
+        attempts=F("attempts") + 1,
+        updated_at=now,
     )
-    if not claimed:
-        return DeliveryResult.SKIPPED
-    attempt = message.attempts + 1
+    for message in messages:
+        message.attempts += 1
+    return claimed
 
+
+def _claim(message: Message, *, has_turn: bool) -> DeliveryResult | None:
+    """Claim `message` (read as QUEUED) for one attempt: None when claimed, else what
+    happened instead (`_take_turn`, or SKIPPED when it is no longer QUEUED)."""
+    refused = _take_turn(message, has_turn=has_turn)
+    if refused is not None:
+        return refused
+    if not _mark_sending(message.firm_id, [message]):
+        message.attempts -= 1
+        return DeliveryResult.SKIPPED
+    return None
+
+
+ProviderAnswer = SentMessage | ProviderError
+
+
+def _call_provider(client: ProviderClient, message: Message) -> ProviderAnswer:
+    """The provider's answer to one claimed text: what it accepted, or why not. Touches no
+    database (a drain calls it from several threads)."""
     try:
-        sent = client.send_message(
+        return client.send_message(
             from_number=message.from_e164,
             to=message.to_e164,
             text=message.body,
             tag=str(message.uuid),
         )
-    except OutcomeUnknown:
+    except (OutcomeUnknown, ProviderUnavailable, ProviderRejected) as error:
+        return error
+
+
+def _send_claimed(client: ProviderClient, message: Message) -> DeliveryResult:
+    """Call the provider for a text `_claim` has claimed; record the outcome."""
+    return _record_answer(message, _call_provider(client, message))
+
+
+def _record_answer(message: Message, answer: ProviderAnswer) -> DeliveryResult:
+    """Record the provider's answer to a claimed text. Raises DeliveryPostponed (after
+    putting the text back to QUEUED) when the provider did not take it."""
+    firm_id, message_id, attempt = message.firm_id, message.id, message.attempts
+    if isinstance(answer, SentMessage):
+        _record_accepted([(message, answer)])
+        return DeliveryResult.SENT
+    if isinstance(answer, OutcomeUnknown):
         return _outcome_unknown(firm_id, message_id, attempt)
-    except ProviderUnavailable as error:
-        delay = _retry_delay(attempt, error.retry_after)
+    if isinstance(answer, ProviderUnavailable):
+        delay = _retry_delay(attempt, answer.retry_after)
         _back_to_queue(firm_id, message_id, delay=delay)
         logger.warning(
             "provider did not take the text (HTTP %s); retry in %.0fs",
-            error.http_status,
+            answer.http_status,
             delay,
             extra=_log_extra(firm_id, message_id, attempt=attempt),
         )
-        raise DeliveryPostponed(error, countdown=delay) from None
-    except ProviderRejected as error:
-        if _configuration_error(error):
-            # Our credentials or account are wrong: an admin must fix them. The text waits
-            # (it is the client's, not a failure of theirs), and is tried again much later.
-            delay = _setting("TEXTING_CONFIGURATION_RETRY_SECONDS", 600)
-            _back_to_queue(firm_id, message_id, delay=delay)
-            _deliver_later(firm_id, message_id, delay)
-            logger.error(
-                "provider refused our credentials or configuration (HTTP %s, %s); text kept queued",
-                error.http_status,
-                error.error_type,
-                extra=_log_extra(firm_id, message_id),
-            )
-            return DeliveryResult.DEFERRED
-        reason = error.failure_reason or FailureReason.UNKNOWN_ERROR
-        _fail(firm_id, message_id, reason=reason)
-        # The description may quote the number: only the status and type are logged.
-        logger.info(
-            "provider refused the text (HTTP %s, %s): %s",
-            error.http_status,
-            error.error_type,
-            reason,
+        raise DeliveryPostponed(answer, countdown=delay)
+    if not isinstance(answer, ProviderRejected):
+        raise answer
+    if _configuration_error(answer):
+        # Our credentials or account are wrong: an admin must fix them. The text waits
+        # (it is the client's, not a failure of theirs), and is tried again much later.
+        delay = _setting("TEXTING_CONFIGURATION_RETRY_SECONDS", 600)
+        _back_to_queue(firm_id, message_id, delay=delay)
+        _deliver_later(firm_id, message_id, delay)
+        logger.error(
+            "provider refused our credentials or configuration (HTTP %s, %s); text kept queued",
+            answer.http_status,
+            answer.error_type,
             extra=_log_extra(firm_id, message_id),
         )
-        return DeliveryResult.FAILED
-
-    now = timezone.now()
-    moved = (
-        _outbound(firm_id, message_id)
-        .filter(status=Status.SENDING)
-        .update(
-            status=Status.SENT,
-            provider_message_id=sent.id,
-            sent_at=now,
-            awaiting_callback_since=None,
-            updated_at=now,
-        )
-    )
-    if not moved:
-        # A callback was faster than this answer and moved the message on already.
-        _outbound(firm_id, message_id).filter(provider_message_id="").update(
-            provider_message_id=sent.id, updated_at=now
-        )
+        return DeliveryResult.DEFERRED
+    reason = answer.failure_reason or FailureReason.UNKNOWN_ERROR
+    _fail(firm_id, message_id, reason=reason)
+    # The description may quote the number: only the status and type are logged.
     logger.info(
-        "text accepted by the provider", extra=_log_extra(firm_id, message_id, attempt=attempt)
+        "provider refused the text (HTTP %s, %s): %s",
+        answer.http_status,
+        answer.error_type,
+        reason,
+        extra=_log_extra(firm_id, message_id),
     )
-    return DeliveryResult.SENT
+    return DeliveryResult.FAILED
+
+
+def _record_accepted(accepted: list[tuple[Message, SentMessage]]) -> None:
+    """SENDING → SENT with the provider's id, for texts of one firm the provider accepted:
+    one UPDATE for them all (two when callbacks overtook some answers)."""
+    if not accepted:
+        return
+    now = timezone.now()
+    messages = []
+    for message, sent in accepted:
+        message.status = Status.SENT
+        message.provider_message_id = sent.id
+        message.sent_at = now
+        message.awaiting_callback_since = None
+        message.updated_at = now
+        messages.append(message)
+    outbound = Message.objects.filter(
+        firm_id=messages[0].firm_id, direction=Message.Direction.OUTBOUND
+    )
+    moved = outbound.filter(status=Status.SENDING).bulk_update(
+        messages,
+        ["status", "provider_message_id", "sent_at", "awaiting_callback_since", "updated_at"],
+    )
+    if moved < len(messages):
+        # A callback was faster than some answers and moved those texts on already: they
+        # still get the provider's id (never a status or time the callback set).
+        outbound.filter(provider_message_id="").bulk_update(
+            messages, ["provider_message_id", "updated_at"]
+        )
+    for message in messages:
+        logger.info(
+            "text accepted by the provider",
+            extra=_log_extra(message.firm_id, message.id, attempt=message.attempts),
+        )
 
 
 def _outcome_unknown(firm_id: int, message_id: int, attempt: int) -> DeliveryResult:

@@ -50,8 +50,9 @@ def drain(firm: Firm) -> int:
 
 
 def test_a_drain_sends_every_due_text_of_its_firm_once_in_order(
-    texting_firm: Firm, member: User, sandbox: Any, other_firm: Firm
+    texting_firm: Firm, member: User, sandbox: Any, other_firm: Firm, settings: Any
 ) -> None:
+    settings.TEXTING_DRAIN_SENDERS = 1  # one call at a time: the order is the drain's
     texts = queued(texting_firm, member, 3)
     later = queued(texting_firm, member, 1, first=200)[0]
     with scope(firm=texting_firm.id):
@@ -188,9 +189,28 @@ def test_status_callbacks_of_many_texts_are_applied_in_one_batch(
 
         # One UPDATE per callback; the rest is the drain's, however many callbacks: the
         # firm, the batch read and locked, one lookup of all their messages, the mark, an
-        # empty second read, the last look (and the savepoints that stand for transactions).
-        with django_assert_max_num_queries(4 + 10):
+        # empty second read, the last look (and the savepoints that stand for transactions,
+        # with their commit setting on PostgreSQL).
+        with django_assert_max_num_queries(4 + 12):
             assert provider_events_drain(firm_id=texting_firm.id) == 4
 
         assert [fresh(m).status for m in texts] == [Status.DELIVERED] * 3 + [Status.FAILED]
         assert fresh(texts[3]).failure_reason == FailureReason.UNREACHABLE_NUMBER
+
+
+def test_provider_calls_go_side_by_side_and_each_text_once(
+    texting_firm: Firm, member: User, sandbox: Any, settings: Any
+) -> None:
+    settings.TEXTING_DRAIN_SENDERS = 3
+    texts = queued(texting_firm, member, 24)
+    sandbox.control.set_faults(send_delay_seconds=0.05)  # each answer takes 50 ms
+
+    started = time.monotonic()
+    assert drain(texting_firm) == 24
+    took = time.monotonic() - started
+
+    assert took < 24 * 0.05 - 0.1  # one sender alone waits 1.2 s for the answers
+    with scope(firm=texting_firm.id):
+        assert {(fresh(m).status, fresh(m).attempts) for m in texts} == {(Status.SENT, 1)}
+    tags = [r["tag"] for r in sandbox.control.messages()]
+    assert sorted(tags) == sorted(str(m.uuid) for m in texts)  # each exactly once
