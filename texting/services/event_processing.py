@@ -33,7 +33,7 @@ _DRAIN_BATCH = 50
 # After a batch that was not full, a drain waits this long before reading again, so that a
 # steady stream of callbacks gathers into batches rather than one event at a time: each
 # batch costs a dozen statements whatever its size. Adds at most this to an event's wait.
-_DRAIN_LINGER_SECONDS = 0.02
+_DRAIN_LINGER_SECONDS = 0.1
 
 
 def events_drain_soon(firm_id: int) -> None:
