@@ -77,6 +77,21 @@ def test_text_from_a_texted_contact_lands_once_even_when_delivered_and_processed
         assert not DroppedInbound.objects.exists()
 
 
+def test_an_inbound_text_never_replaces_a_newer_last_message(texting_firm, sandbox, firm_scope):
+    # A drain beside this one committed a later text first (here: a text at a later time).
+    contact = texted_contact(texting_firm, texted_ago=-timedelta(minutes=5))
+    newer_at = conversation_of(texting_firm, contact).last_message_at
+    receive(sandbox, texting_firm, text="Running late")
+    other = texted_contact(texting_firm, "+12025550188")
+    receive(sandbox, texting_firm, from_="+12025550188", text="On my way")
+
+    kept = conversation_of(texting_firm, contact)
+    assert kept.last_message_id is None and kept.last_message_at == newer_at
+    advanced = conversation_of(texting_firm, other)  # an older last message moves on
+    with firm_scope():
+        assert advanced.last_message.body == "On my way"
+
+
 def test_webhook_post_delivered_twice_stores_the_text_once(
     texting_firm, sandbox, client, firm_scope
 ):
