@@ -7,13 +7,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from celery.signals import before_task_publish
-from django.core.cache import cache
 from django.test import Client
 from django_scopes import scope
 
 from accounts.models import Firm
-from config.celery import app
 from texting.models import Message, ProviderEvent
 from texting.provider import parse_message_callbacks
 from texting.services import messaging_events_record, provider_events_drain
@@ -22,6 +19,7 @@ from texting.services.event_processing import (
     EVENTS_DRAIN,
     events_drain_soon,
 )
+from texting.tests.broker import published_only
 from texting.tests.inbound import texted_contact
 from texting.tests.test_webhooks import basic
 
@@ -119,24 +117,9 @@ def test_one_bad_event_does_not_hold_back_the_others(firms, caplog: Any) -> None
 
 @pytest.fixture
 def published(firms: tuple[Firm, Firm]) -> Iterator[list[tuple[str, Any]]]:
-    """(task name, args) of each task published to the broker during the test: the test
-    only queues (task_always_eager off), nothing runs; the queue is emptied after. No drain
-    of the firms is marked queued at the start (an earlier test's firm may have had the id)."""
-    sent: list[tuple[str, Any]] = []
-
-    def record(sender: str, body: Any, **_: Any) -> None:
-        sent.append((sender, tuple(body[0])))
-
-    eager = app.conf.task_always_eager
-    app.conf.task_always_eager = False
-    before_task_publish.connect(record, weak=False)
-    cache.delete_many([EVENTS_DRAIN.key(f.id) for f in firms])
-    try:
+    """What is published to the broker during the test (nothing runs)."""
+    with published_only(*(EVENTS_DRAIN.key(f.id) for f in firms)) as sent:
         yield sent
-    finally:
-        before_task_publish.disconnect(record)
-        app.conf.task_always_eager = eager
-        app.control.purge()
 
 
 def test_one_drain_is_queued_per_firm_until_it_has_run(firms, published) -> None:

@@ -8,17 +8,15 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from celery.signals import before_task_publish
-from django.core.cache import cache
 from django.utils import timezone
 from django_scopes import scope
 
 from accounts.models import Firm, User
-from config.celery import app
 from texting.models import Message, ProviderEvent
 from texting.provider import FailureReason
 from texting.services import provider_events_drain
 from texting.services.outbound_drain import OUTBOUND_DRAIN, outbound_drain, outbound_drain_soon
+from texting.tests.broker import published_only
 from texting.tests.test_send_ratelimit import _forget_shared_bucket
 from texting.tests.test_sending import (
     enqueued,
@@ -122,22 +120,9 @@ def test_what_the_provider_did_not_take_goes_to_the_per_text_retries(
 
 @pytest.fixture
 def published(texting_firm: Firm, other_firm: Firm) -> Iterator[list[tuple[str, Any]]]:
-    """What is published to the broker (nothing runs: eager mode is switched off)."""
-    sent: list[tuple[str, Any]] = []
-
-    def record(sender: str, body: Any, **_: Any) -> None:
-        sent.append((sender, tuple(body[0])))
-
-    eager = app.conf.task_always_eager
-    app.conf.task_always_eager = False
-    before_task_publish.connect(record, weak=False)
-    cache.delete_many([OUTBOUND_DRAIN.key(f.id) for f in (texting_firm, other_firm)])
-    try:
+    """What is published to the broker during the test (nothing runs)."""
+    with published_only(*(OUTBOUND_DRAIN.key(f.id) for f in (texting_firm, other_firm))) as sent:
         yield sent
-    finally:
-        before_task_publish.disconnect(record)
-        app.conf.task_always_eager = eager
-        app.control.purge()
 
 
 def test_one_drain_is_queued_per_firm_until_it_has_run(
