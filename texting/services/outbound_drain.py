@@ -168,13 +168,13 @@ def _drain_pass(firm_id: int, skip: set[int], deadline: float) -> int:
 
 
 def outbound_drain(*, firm_id: int) -> int:
-    """Send the firm's due QUEUED texts, one after the other, until none is left; the
-    number handled. Idempotent, and safe beside deliver tasks (each text is claimed before
-    it goes). Holds the firm's mark while it runs (drains.py).
+    """Send the firm's due QUEUED texts, a batch at a time, until none is left; the number
+    handled. Idempotent, and safe beside deliver tasks and other drains (each text is
+    locked and claimed before it goes). Holds the firm's mark while it runs (drains.py).
 
-    One drain per firm runs at a time: two would read the same texts, and the one that
-    loses a claim would have spent a turn of the rate limit. A drain that finds another
-    running comes back later, in case that one has died.
+    One drain per firm runs at a time, so that a firm's bulk send takes one worker process,
+    not all of them: other firms' texts and everyone's callbacks keep moving. A drain that
+    finds another running comes back later, in case that one has died.
     """
     if not OUTBOUND_DRAIN.start(firm_id):
         OUTBOUND_DRAIN.queue_later(firm_id, MARK_SECONDS)
