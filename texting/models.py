@@ -11,6 +11,24 @@ from common.models import FirmOwned
 from .provider.failure_reasons import FailureReason
 
 
+class WrittenPerText(FirmOwned):
+    """Base of the tables written for every text sent or received (provider events,
+    messages, conversations, read states): they keep only the indexes their queries use
+    (each model's Meta), not FirmOwned's single-column ones on firm, created_at and
+    updated_at. Every index is one more write for each new row version, and these rows get
+    several per text; each query of them is by firm (or conversation) and a composite index.
+    """
+
+    firm = models.ForeignKey(
+        "accounts.Firm", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
 class TextingSettings(FirmOwned):
     """One per firm: toll-free verification state (S3) and how clients reach the firm (S1).
 
@@ -47,7 +65,7 @@ class TextingSettings(FirmOwned):
         return f"Texting settings of firm {self.firm_id}"
 
 
-class ProviderEvent(FirmOwned):
+class ProviderEvent(WrittenPerText):
     """One callback from the provider, stored once however often it is delivered (P3).
 
     The provider delivers at least once and in any order, so each event carries a dedupe
@@ -60,15 +78,6 @@ class ProviderEvent(FirmOwned):
         MESSAGING = "messaging", "Messaging"
         VERIFICATION = "verification", "Toll-free verification"
         VOICE = "voice", "Voice"
-
-    # Every webhook inserts a row here and the worker updates it once, each time writing
-    # every index: so only the indexes the queries use (Meta), none of the base model's
-    # single-column ones (each query is by firm and one of the indexes below).
-    firm = models.ForeignKey(
-        "accounts.Firm", on_delete=models.PROTECT, related_name="+", db_index=False
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     event_type = models.CharField(max_length=40)
@@ -104,7 +113,7 @@ class ProviderEvent(FirmOwned):
         return f"{self.kind} {self.event_type} ({self.provider_message_id or self.uuid})"
 
 
-class Conversation(FirmOwned):
+class Conversation(WrittenPerText):
     """The one thread between the firm and a contact (C1). Created by the first text."""
 
     contact = models.ForeignKey(
@@ -132,7 +141,7 @@ class Conversation(FirmOwned):
         return f"Conversation {self.uuid}"
 
 
-class Message(FirmOwned):
+class Message(WrittenPerText):
     """One text, either way. Bodies are encrypted at rest (C1); messages are never edited
     by hand or hard-deleted: they are the record.
 
@@ -164,15 +173,15 @@ class Message(FirmOwned):
         FAILED = "failed", "Failed"
         RECEIVED = "received", "Received"
 
-    conversation = models.ForeignKey(
-        Conversation, on_delete=models.PROTECT, related_name="messages"
+    conversation = models.ForeignKey(  # indexed by (conversation, created_at)
+        Conversation, on_delete=models.PROTECT, related_name="messages", db_index=False
     )
     direction = models.CharField(max_length=10, choices=Direction.choices)
     body = EncryptedTextField()
     status = models.CharField(max_length=10, choices=Status.choices)
     failure_reason = models.CharField(max_length=30, choices=FailureReason.choices, blank=True)
     error_code = models.PositiveIntegerField(null=True, blank=True)
-    provider_message_id = models.CharField(max_length=64, blank=True, db_index=True)
+    provider_message_id = models.CharField(max_length=64, blank=True)
     segments = models.PositiveSmallIntegerField(default=1)
     from_e164 = models.CharField(max_length=16)
     to_e164 = models.CharField(max_length=16)
@@ -212,6 +221,8 @@ class Message(FirmOwned):
         indexes = [
             models.Index(fields=["conversation", "created_at"]),
             models.Index(fields=["status", "next_attempt_at"]),
+            # A status callback's text when its tag is missing (inbound: the constraint).
+            models.Index(fields=["firm", "provider_message_id"], name="message_provider_id"),
             # What an outbound drain reads: the firm's queued texts, oldest first. Partial,
             # so it holds only the outbox, not every text ever sent.
             models.Index(
@@ -278,12 +289,12 @@ class MessageMediaDocument(FirmOwned):
         ]
 
 
-class ReadState(FirmOwned):
+class ReadState(WrittenPerText):
     """How much of a conversation one user has read (C9). `unread_count` is maintained as
     messages arrive, so badges cost one indexed sum, not a count over messages."""
 
-    conversation = models.ForeignKey(
-        Conversation, on_delete=models.CASCADE, related_name="read_states"
+    conversation = models.ForeignKey(  # indexed by read_state_once
+        Conversation, on_delete=models.CASCADE, related_name="read_states", db_index=False
     )
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     unread_count = models.PositiveIntegerField(default=0)
