@@ -12,11 +12,14 @@ from django.utils import timezone
 from django_scopes import scope
 
 from accounts.models import Firm, User
+from config.celery import app
 from texting.models import Message, ProviderEvent
 from texting.provider import FailureReason
 from texting.services import provider_events_drain
 from texting.services.outbound_drain import OUTBOUND_DRAIN, outbound_drain, outbound_drain_soon
+from texting.services.sending import message_send
 from texting.tests.broker import published_only
+from texting.tests.factories import texting_contact
 from texting.tests.test_send_ratelimit import _forget_shared_bucket
 from texting.tests.test_sending import (
     enqueued,
@@ -199,3 +202,23 @@ def test_provider_calls_go_side_by_side_and_each_text_once(
         assert {(fresh(m).status, fresh(m).attempts) for m in texts} == {(Status.SENT, 1)}
     tags = [r["tag"] for r in sandbox.control.messages()]
     assert sorted(tags) == sorted(str(m.uuid) for m in texts)  # each exactly once
+
+
+def test_without_a_broker_a_send_goes_out_when_its_request_commits(
+    texting_firm: Firm, member: User, sandbox: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    # The embedded default: tasks run in process, so the firm's drain runs on commit.
+    OUTBOUND_DRAIN.finish(texting_firm.id)
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    try:
+        with scope(firm=texting_firm.id):
+            contact = texting_contact(texting_firm, "+12025550143")
+            with django_capture_on_commit_callbacks(execute=True):
+                message = message_send(
+                    firm=texting_firm, sender=member, contact=contact, body="Court at 9"
+                )
+            assert fresh(message).status == Status.SENT
+    finally:
+        app.conf.task_always_eager = eager
+    assert [r["tag"] for r in sandbox.control.messages()] == [str(message.uuid)]
