@@ -2,8 +2,8 @@
 
 Every minute (CELERY_BEAT_SCHEDULE), firm by firm, `outbox_sweep`:
 
-1. re-enqueues QUEUED texts whose deliver task was lost (a Redis restart, a publish that
-   failed after commit);
+1. re-queues the firm's send drain for QUEUED texts long past their time (a drain lost
+   to a Redis restart or a publish that failed after commit);
 2. marks SENDING texts a dead worker left as awaiting their callback (never re-sent blindly);
 3. hands awaited outcomes past TEXTING_OUTCOME_WAIT_SECONDS to `message_reconcile`;
 4. re-drives stored callbacks whose processing task was lost;
@@ -15,12 +15,14 @@ with conditional updates, so a duplicate is a no-op.
 
 from __future__ import annotations
 
+import functools
 import logging
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.core.cache import cache
+from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django_scopes import scope
@@ -29,7 +31,8 @@ from accounts.models import Firm
 
 from ..models import Message, ProviderEvent
 from .media import with_attachments
-from .sending import _deliver_later, _reconcile_later, _run_later, _setting, outcome_wait_seconds
+from .outbound_drain import outbound_drain_soon
+from .sending import _reconcile_later, _run_later, _setting, outcome_wait_seconds
 
 logger = logging.getLogger(__name__)
 
@@ -60,10 +63,10 @@ def _sweep_firm(firm_id: int, now: datetime, report: SweepReport) -> None:
     wait = timedelta(seconds=outcome_wait_seconds())
     time_limit = timedelta(seconds=_setting("CELERY_TASK_TIME_LIMIT", 300))
 
-    # 1. QUEUED long past its time: its task was lost (a Redis restart, a publish that
-    # failed after commit). next_attempt_at moves to now: it marks this publish, so the next
-    # sweeps wait a whole grace period again (a text a long backlog keeps queued is
-    # re-published once per grace period, not on every sweep).
+    # 1. QUEUED long past its time: the drain that was to send it was lost (a Redis
+    # restart, a publish that failed after commit). next_attempt_at moves to now: it marks
+    # this re-drive, so the next sweeps wait a whole grace period again (a text a long
+    # backlog keeps queued is re-driven once per grace period, not on every sweep).
     lost = list(
         outbound.filter(status=Status.QUEUED)
         .filter(
@@ -72,14 +75,16 @@ def _sweep_firm(firm_id: int, now: datetime, report: SweepReport) -> None:
         )
         .values_list("id", flat=True)[:_SWEEP_BATCH]
     )
-    for message_id in lost:
-        if (
-            outbound.filter(id=message_id, status=Status.QUEUED)
-            .filter(Q(next_attempt_at__lt=now - grace) | Q(next_attempt_at__isnull=True))
-            .update(next_attempt_at=now, updated_at=now)
-        ):
-            _deliver_later(firm_id, message_id, 0)
-            report.requeued += 1
+    # They are due again: one drain of the firm's outbox sends them, in order, each once
+    # (queued unless one is queued or running already, which then takes them).
+    requeued = (
+        outbound.filter(id__in=lost, status=Status.QUEUED)
+        .filter(Q(next_attempt_at__lt=now - grace) | Q(next_attempt_at__isnull=True))
+        .update(next_attempt_at=now, updated_at=now)
+    )
+    if requeued:
+        transaction.on_commit(functools.partial(outbound_drain_soon, firm_id))
+        report.requeued += requeued
 
     # 2. SENDING past the task time limit with no provider id and no awaited callback: the
     # worker died around the provider call. The request may have left, so this is an

@@ -23,6 +23,7 @@ from accounts.models import Firm, User
 from texting.models import Message, MessageMedia, ProviderEvent
 from texting.provider import ProviderClient, parse_message_callbacks
 from texting.services import messaging_events_record
+from texting.services.outbound_drain import outbound_drain
 from texting.services.outbox import _SWEEP_LOCK_KEY, outbox_sweep
 from texting.services.sending import DeliveryResult, message_reconcile, message_send
 from texting.tasks import (
@@ -160,7 +161,7 @@ def test_with_no_callback_in_time_the_text_is_sent_again_the_documented_window(
 # --- the sweeper: lost tasks and dead workers ---------------------------------------------------
 
 
-def test_the_sweeper_re_enqueues_a_queued_text_whose_task_was_lost(
+def test_the_sweeper_re_drives_a_queued_text_whose_drain_was_lost(
     texting_firm: Firm,
     member: User,
     sandbox: Any,
@@ -177,7 +178,7 @@ def test_the_sweeper_re_enqueues_a_queued_text_whose_task_was_lost(
         again = outbox_sweep()
 
     assert report.requeued == 1 and again.requeued == 0  # the next sweep waits again
-    assert enqueued(callbacks) == [("texting.message_deliver", (texting_firm.id, lost.id), 0)]
+    assert enqueued(callbacks) == [("texting.outbound_drain", (texting_firm.id,), 0)]
     assert deliver(lost) == DeliveryResult.SENT
     assert fresh(recent).status == Status.QUEUED
     assert len(sandbox_sends(sandbox, lost)) == 1
@@ -200,7 +201,7 @@ def test_a_queued_text_is_re_published_once_per_grace_period_from_the_sweepers_l
             assert outbox_sweep().requeued == requeued, f"sweep at +{seconds}s"
         published += enqueued(callbacks)
 
-    assert published == [("texting.message_deliver", (texting_firm.id, lost.id), 0)] * 2
+    assert published == [("texting.outbound_drain", (texting_firm.id,), 0)] * 2
     assert deliver(lost) == DeliveryResult.SENT
     assert deliver(lost) == DeliveryResult.SKIPPED  # the duplicate publish changes nothing
     assert len(sandbox_sends(sandbox, lost)) == 1
@@ -304,10 +305,14 @@ def test_the_sweeper_goes_firm_by_firm(
     assert report.firms == 2 and report.requeued == 2
     assert sorted(enqueued(callbacks)) == sorted(
         [
-            ("texting.message_deliver", (texting_firm.id, ours.id), 0),
-            ("texting.message_deliver", (other_firm.id, theirs.id), 0),
+            ("texting.outbound_drain", (texting_firm.id,), 0),
+            ("texting.outbound_drain", (other_firm.id,), 0),
         ]
     )
+    for firm, message in ((texting_firm, ours), (other_firm, theirs)):  # each drain its own
+        with later(400), scope(firm=firm.id):
+            assert outbound_drain(firm_id=firm.id) == 1
+            assert fresh(message).status != Status.QUEUED  # (the sandbox owns one number)
 
 
 def test_a_send_a_dead_worker_left_is_reconciled_never_blindly_re_sent(
