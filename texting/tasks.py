@@ -49,8 +49,8 @@ def provider_events_drain_task(self: Task, firm_id: int) -> None:
 
 @shared_task(bind=True, name="texting.outbound_drain", acks_late=True, ignore_result=True)
 def outbound_drain_task(self: Task, firm_id: int) -> None:
-    """Send the firm's queued texts one after the other; queued on commit of a send, at
-    most one waiting per firm (outbound_drain.py). A re-run finds nothing left to do."""
+    """Send the firm's queued texts, a batch at a time; queued on commit of a send, at most
+    one waiting per firm (outbound_drain.py). A re-run finds nothing left to do."""
     with scope(firm=firm_id):
         outbound_drain(firm_id=firm_id)
 

@@ -5,9 +5,10 @@ drains.py). The drain works through the firm's due QUEUED texts, oldest first, a
 at a time:
 
 1. one transaction locks the batch (SKIP LOCKED: rows another drain holds are left to
-   it), takes each text's turn in the rate limit and claims the texts that may go
+   it), takes each text's turn in the rate limit and claims the texts that may go now
    (QUEUED → SENDING, the attempt counted), then commits: the count is stored before any
-   text leaves;
+   text leaves. Under the rate limit a batch holds only what may leave at once, so the
+   texts leave at the rate, never in a burst;
 2. their provider calls go out side by side from a few threads that only wait for the
    answers (`TEXTING_DRAIN_SENDERS`), so one slow answer does not hold up the next text;
 3. the drain's own thread records the answers: one UPDATE for the texts accepted, and
@@ -41,6 +42,7 @@ from ..provider import ProviderError, SentMessage
 from .drains import MARK_SECONDS, MAX_SECONDS, DrainMark
 from .sending import (
     DeliveryPostponed,
+    DeliveryResult,
     ProviderAnswer,
     _call_provider,
     _deliver_later,
@@ -78,27 +80,34 @@ def _due(firm_id: int) -> QuerySet[Message]:
     ).filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=timezone.now()))
 
 
-def _claim_batch(firm_id: int, skip: set[int]) -> tuple[list[Message], int]:
+def _claim_batch(firm_id: int) -> tuple[list[Message], int]:
     """Lock up to `_BATCH` of the firm's oldest due texts that no other drain holds, take
-    each one's turn in the rate limit, claim those that may go, in one transaction: the
-    texts claimed, and how many were read. A text out of attempts, or that must wait longer
-    than `_SLEEP_MAX_SECONDS`, is handled as the deliver task handles it (sending.py)."""
+    their turns in the rate limit, claim those that may go, in one transaction: the texts
+    claimed, and how many were handled. Only the first text of a batch waits for its turn
+    (up to `_SLEEP_MAX_SECONDS`); the batch ends at the first later one that would have to,
+    which stays QUEUED for the next batch, so texts leave at the rate, not in bursts. A
+    text out of attempts, or that must wait longer, is handled as the deliver task does."""
     with transaction.atomic():
-        candidates = list(
-            _due(firm_id)
-            .exclude(id__in=skip)
-            .order_by("id")
-            .select_for_update(skip_locked=True)[:_BATCH]
-        )
-        ready = [
-            message
-            for message in candidates
-            if _take_turn(message, has_turn=False, max_sleep=_SLEEP_MAX_SECONDS) is None
-        ]
-        if ready and _mark_sending(firm_id, ready) != len(ready):
+        candidates = list(_due(firm_id).order_by("id").select_for_update(skip_locked=True)[:_BATCH])
+        ready: list[Message] = []
+        handled = 0
+        for message in candidates:
+            first = not ready
+            turn = _take_turn(
+                message,
+                has_turn=False,
+                max_sleep=_SLEEP_MAX_SECONDS if first else 0.0,
+                defer=first,
+            )
+            if turn is DeliveryResult.WAITING:
+                break
+            handled += 1
+            if turn is None:
+                ready.append(message)
+        if ready and not _mark_sending(firm_id, ready):
             # Impossible under the row locks (SQLite: the write lock): never send on doubt.
             raise RuntimeError("queued texts changed while locked; nothing claimed")
-    return ready, len(candidates)
+    return ready, handled
 
 
 def _answer(message: Message) -> ProviderAnswer | Exception:
@@ -110,45 +119,36 @@ def _answer(message: Message) -> ProviderAnswer | Exception:
         return error
 
 
-def _send_batch(
-    firm_id: int, batch: list[Message], pool: ThreadPoolExecutor, skip: set[int]
-) -> None:
+def _send_batch(firm_id: int, batch: list[Message], pool: ThreadPoolExecutor) -> None:
     """Call the provider for the claimed texts side by side; record the answers: one UPDATE
     for those accepted, the deliver task's handling for the others."""
-    answers = list(pool.map(_answer, batch))
-    _record_accepted(
-        [
-            (message, answer)
-            for message, answer in zip(batch, answers, strict=True)
-            if isinstance(answer, SentMessage)
-        ]
-    )
-    for message, answer in zip(batch, answers, strict=True):
+    answers = list(zip(batch, pool.map(_answer, batch), strict=True))
+    _record_accepted([(m, answer) for m, answer in answers if isinstance(answer, SentMessage)])
+    for message, answer in answers:
         if isinstance(answer, SentMessage):
             continue
+        if not isinstance(answer, ProviderError):
+            # Not the provider's answer but our failure around the call: whether the text
+            # left is unknown, so it stays SENDING for the sweeper (never re-sent blindly;
+            # its callback, if it left, settles it).
+            logger.error(
+                "a claimed text's provider call failed on our side; left to the sweeper",
+                exc_info=answer,
+                extra={"firm_id": firm_id, "message_id": message.id},
+            )
+            continue
         try:
-            if not isinstance(answer, ProviderError):
-                # Not the provider's answer but our failure around the call: whether the
-                # text left is unknown, so it stays SENDING for the sweeper (never re-sent
-                # blindly; its callback, if it left, settles it).
-                raise answer
             _record_answer(message, answer)
         except DeliveryPostponed as postponed:
             # Back to QUEUED with its next attempt time: the per-text task retries it then.
             _deliver_later(firm_id, message.id, postponed.countdown)
-        except Exception:  # one bad text must not hold the others back
-            skip.add(message.id)
-            logger.exception(
-                "a queued text could not be sent",
-                extra={"firm_id": firm_id, "message_id": message.id},
-            )
 
 
 def _senders() -> int:
     return max(1, int(getattr(settings, "TEXTING_DRAIN_SENDERS", 4)))
 
 
-def _drain_pass(firm_id: int, skip: set[int], deadline: float) -> int:
+def _drain_pass(firm_id: int, deadline: float) -> int:
     """Send the firm's due texts, oldest first, a batch at a time, until none is left or
     the deadline passed; the number handled."""
     handled = 0
@@ -158,12 +158,12 @@ def _drain_pass(firm_id: int, skip: set[int], deadline: float) -> int:
             if now - held_at > _HOLD_EVERY_SECONDS:
                 held_at = now
                 OUTBOUND_DRAIN.hold(firm_id, running=True)
-            batch, read = _claim_batch(firm_id, skip)
-            if not read:
+            batch, count = _claim_batch(firm_id)
+            if not count:
                 break
-            handled += read
+            handled += count
             if batch:
-                _send_batch(firm_id, batch, pool, skip)
+                _send_batch(firm_id, batch, pool)
     return handled
 
 
@@ -181,11 +181,10 @@ def outbound_drain(*, firm_id: int) -> int:
         return 0
     _provider_client()  # missing provider settings fail the drain before any claim
     deadline = time.monotonic() + MAX_SECONDS
-    skip: set[int] = set()
     handled = 0
     while True:
         try:
-            handled += _drain_pass(firm_id, skip, deadline)
+            handled += _drain_pass(firm_id, deadline)
         finally:
             OUTBOUND_DRAIN.finish(firm_id)
         if time.monotonic() >= deadline:
@@ -193,7 +192,7 @@ def outbound_drain(*, firm_id: int) -> int:
             return handled
         # Queued while the mark was held, a text queued no drain: look once more. If a send
         # has set the mark since, the drain it queued takes the rest.
-        if not _due(firm_id).exclude(id__in=skip).exists() or not OUTBOUND_DRAIN.take(firm_id):
+        if not _due(firm_id).exists() or not OUTBOUND_DRAIN.take(firm_id):
             return handled
         if not OUTBOUND_DRAIN.start(firm_id):
             return handled  # a drain queued earlier has just started: it takes the rest

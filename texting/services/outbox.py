@@ -67,20 +67,14 @@ def _sweep_firm(firm_id: int, now: datetime, report: SweepReport) -> None:
     # restart, a publish that failed after commit). next_attempt_at moves to now: it marks
     # this re-drive, so the next sweeps wait a whole grace period again (a text a long
     # backlog keeps queued is re-driven once per grace period, not on every sweep).
-    lost = list(
-        outbound.filter(status=Status.QUEUED)
-        .filter(
-            Q(next_attempt_at__lt=now - grace)
-            | Q(next_attempt_at__isnull=True, updated_at__lt=now - grace)
-        )
-        .values_list("id", flat=True)[:_SWEEP_BATCH]
+    overdue = outbound.filter(status=Status.QUEUED).filter(
+        Q(next_attempt_at__lt=now - grace)
+        | Q(next_attempt_at__isnull=True, updated_at__lt=now - grace)
     )
     # They are due again: one drain of the firm's outbox sends them, in order, each once
     # (queued unless one is queued or running already, which then takes them).
-    requeued = (
-        outbound.filter(id__in=lost, status=Status.QUEUED)
-        .filter(Q(next_attempt_at__lt=now - grace) | Q(next_attempt_at__isnull=True))
-        .update(next_attempt_at=now, updated_at=now)
+    requeued = outbound.filter(id__in=overdue.values("id")[:_SWEEP_BATCH]).update(
+        next_attempt_at=now, updated_at=now
     )
     if requeued:
         transaction.on_commit(functools.partial(outbound_drain_soon, firm_id))

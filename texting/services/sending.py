@@ -123,6 +123,7 @@ class DeliveryResult(enum.StrEnum):
     DEFERRED = "deferred"  # rate limit or our configuration: back to QUEUED, re-enqueued
     FAILED = "failed"  # refused for good (or out of attempts)
     OUTCOME_UNKNOWN = "outcome_unknown"  # sent, answer lost: waiting for the callback
+    WAITING = "waiting"  # not its turn in the rate limit yet; nothing changed (a drain's)
 
 
 class DeliveryPostponed(ProviderUnavailable):
@@ -499,12 +500,13 @@ def _provider_client() -> ProviderClient:
 
 
 def _take_turn(
-    message: Message, *, has_turn: bool, max_sleep: float = 0.0
+    message: Message, *, has_turn: bool, max_sleep: float = 0.0, defer: bool = True
 ) -> DeliveryResult | None:
     """None when `message` (read as QUEUED) may go now, its segments reserved in the rate
     limit; else what happened instead: FAILED out of attempts, or DEFERRED (SKIPPED if no
     longer QUEUED) for the rate limit. `max_sleep`: a rate-limit wait up to this long is
-    slept through here (a drain pacing its own sends); a longer one re-schedules the text.
+    slept through here (a drain pacing its own sends); a longer one re-schedules the text,
+    or with `defer` off leaves it untouched (WAITING) for the caller to come back to.
     """
     firm_id, message_id = message.firm_id, message.id
     max_attempts = int(_setting("TEXTING_MAX_SEND_ATTEMPTS", 20))
@@ -530,6 +532,8 @@ def _take_turn(
     while 0 < wait <= max_sleep:
         time.sleep(wait)
         wait = ratelimit.acquire(message.segments)
+    if wait > 0 and not defer:
+        return DeliveryResult.WAITING
     if wait > 0:
         if not has_turn:
             wait = ratelimit.turn(message.segments, wait)
@@ -548,10 +552,10 @@ def _take_turn(
     return None
 
 
-def _mark_sending(firm_id: int, messages: list[Message]) -> int:
+def _mark_sending(firm_id: int, messages: list[Message]) -> bool:
     """Claim QUEUED → SENDING and count the attempt, in one UPDATE: the count is stored
-    before the text goes. The number claimed; `attempts` of each message is updated."""
-    now = timezone.now()
+    before the text goes. True when every one was claimed (their `attempts` then updated);
+    a caller claiming several under their row locks rolls back otherwise."""
     claimed = Message.objects.filter(
         firm_id=firm_id,
         direction=Message.Direction.OUTBOUND,
@@ -561,11 +565,13 @@ def _mark_sending(firm_id: int, messages: list[Message]) -> int:
         status=Status.SENDING,
         next_attempt_at=None,
         attempts=F("attempts") + 1,
-        updated_at=now,
+        updated_at=timezone.now(),
     )
+    if claimed != len(messages):
+        return False
     for message in messages:
         message.attempts += 1
-    return claimed
+    return True
 
 
 def _claim(message: Message, *, has_turn: bool) -> DeliveryResult | None:
@@ -574,10 +580,7 @@ def _claim(message: Message, *, has_turn: bool) -> DeliveryResult | None:
     refused = _take_turn(message, has_turn=has_turn)
     if refused is not None:
         return refused
-    if not _mark_sending(message.firm_id, [message]):
-        message.attempts -= 1
-        return DeliveryResult.SKIPPED
-    return None
+    return None if _mark_sending(message.firm_id, [message]) else DeliveryResult.SKIPPED
 
 
 ProviderAnswer = SentMessage | ProviderError

@@ -222,3 +222,23 @@ def test_without_a_broker_a_send_goes_out_when_its_request_commits(
     finally:
         app.conf.task_always_eager = eager
     assert [r["tag"] for r in sandbox.control.messages()] == [str(message.uuid)]
+
+
+def test_a_batch_never_sends_ahead_of_the_rate(
+    texting_firm: Firm, member: User, sandbox: Any, settings: Any
+) -> None:
+    # A provider that refuses (429) what goes over its rate, but for one text queued (the
+    # network's jitter between our clock and its): no room for a burst.
+    settings.PROVIDER_RATE_LIMIT_SEGMENTS_PER_SECOND = 4
+    _forget_shared_bucket(settings.PROVIDER_ACCOUNT_ID)
+    sandbox.control.set_settings(rate_limit_segments_per_second=4, queue_size=1)
+    texts = queued(texting_firm, member, 10)
+    try:
+        assert drain(texting_firm) == 10
+    finally:
+        _forget_shared_bucket(settings.PROVIDER_ACCOUNT_ID)
+
+    sends = [r for r in sandbox.control.requests() if r["path"].endswith("/messages")]
+    assert [r["status"] for r in sends] == [202] * 10  # each left when its turn came
+    with scope(firm=texting_firm.id):
+        assert {fresh(m).status for m in texts} == {Status.SENT}
