@@ -26,7 +26,8 @@ from .drains import MAX_SECONDS, DrainMark
 
 logger = logging.getLogger(__name__)
 
-EVENTS_DRAIN = DrainMark("events", "texting.tasks.provider_events_drain_task")
+# Trusted (drains.py): every callback queues this drain, hundreds of times a second at peak.
+EVENTS_DRAIN = DrainMark("events", "texting.tasks.provider_events_drain_task", trusted=True)
 # Events applied per transaction: large enough to share the lock query and the commit,
 # small enough that the first of them is visible well within a second.
 _DRAIN_BATCH = 50
@@ -192,13 +193,17 @@ def provider_events_drain(*, firm_id: int) -> int:
     while True:
         try:
             read += _drain_pass(firm, failed, deadline)
-        finally:
+        except BaseException:
             EVENTS_DRAIN.release(firm_id)
+            raise
         if time.monotonic() >= deadline:
-            EVENTS_DRAIN.queue(firm_id)  # queued behind other firms' work, not ahead of it
+            EVENTS_DRAIN.hand_over(firm_id)  # behind other firms' work, not ahead of it
             return read - len(failed)
-        # Stored while the mark was held, an event queued no drain: look once more. If a
-        # webhook has set the mark since, the drain it queued takes the rest.
+        EVENTS_DRAIN.release(firm_id)
+        # Stored while the mark was held, an event queued no drain: look once more, once
+        # no webhook trusts the mark any longer. If one has set it since, the drain it
+        # queued takes the rest.
+        EVENTS_DRAIN.settle()
         left = ProviderEvent.objects.filter(firm_id=firm_id, processed_at__isnull=True)
         if not left.exclude(id__in=failed).exists() or not EVENTS_DRAIN.take(firm_id):
             return read - len(failed)

@@ -13,7 +13,7 @@ from django_scopes import scope
 from accounts.models import Firm
 from texting.models import Message, ProviderEvent
 from texting.provider import parse_message_callbacks
-from texting.services import messaging_events_record, provider_events_drain
+from texting.services import event_processing, messaging_events_record, provider_events_drain
 from texting.services.event_processing import (
     _DRAIN_BATCH,
     EVENTS_DRAIN,
@@ -140,6 +140,49 @@ def test_one_drain_is_queued_per_firm_until_it_has_run(firms, published) -> None
     events_drain_soon(firm.id)  # after the drain: the next event queues the next one
     events_drain_soon(firm.id)
     assert published[2:] == [("texting.provider_events_drain", (firm.id,))]
+
+
+def test_a_mark_found_held_is_trusted_until_a_drain_could_have_looked_last(
+    firms, published
+) -> None:
+    """Found held, the mark is believed for TRUST_SECONDS without asking Redis, even once
+    its drain has cleared it: that drain waits as long before its last look (`settle`),
+    so what the webhook stored meanwhile is seen. After that, callbacks queue again."""
+    firm, other_firm = firms
+    events_drain_soon(firm.id)  # queues the drain and sets the mark
+    events_drain_soon(firm.id)  # finds it held
+    EVENTS_DRAIN.release(firm.id)  # the drain clears it before its last look
+    store(inbound(1))
+    events_drain_soon(firm.id)  # still trusted: nothing published
+    events_drain_soon(other_firm.id)  # another firm's mark was never found held
+    assert published == [
+        ("texting.provider_events_drain", (firm.id,)),
+        ("texting.provider_events_drain", (other_firm.id,)),
+    ]
+
+    EVENTS_DRAIN.settle()  # what the drain waits before looking last
+    events_drain_soon(firm.id)
+    assert published[2:] == [("texting.provider_events_drain", (firm.id,))]
+
+
+def test_a_drain_out_of_time_hands_its_mark_to_the_next_one(firms, published, monkeypatch) -> None:
+    """The next drain goes behind other firms' work and inherits the mark, so webhooks that
+    trust it are right to: it will look last after them."""
+    firm, _ = firms
+    store(inbound(1))
+    monkeypatch.setattr(event_processing, "MAX_SECONDS", 0.0)
+    with scope(firm=firm.id):
+        assert provider_events_drain(firm_id=firm.id) == 0  # its time is up at once
+    assert published == [("texting.provider_events_drain", (firm.id,))]
+    events_drain_soon(firm.id)
+    assert len(published) == 1  # the mark is still set: nothing more is queued
+    assert unprocessed(firm) == 1
+
+    monkeypatch.setattr(event_processing, "MAX_SECONDS", 30.0)
+    with scope(firm=firm.id):
+        assert provider_events_drain(firm_id=firm.id) == 1  # the next drain applies it
+    events_drain_soon(firm.id)  # it cleared the mark and settled before its last look
+    assert published[1:] == [("texting.provider_events_drain", (firm.id,))]
 
 
 def test_webhooks_store_every_callback_and_queue_one_drain(
