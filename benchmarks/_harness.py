@@ -527,8 +527,8 @@ class RssSampler:
 
 def cpu_seconds_by_process(procs: Processes) -> dict[str, float]:
     """CPU seconds (user + system) used so far by each started process group (with its
-    children: gunicorn and Celery pool workers), by PostgreSQL and Redis, and by this
-    benchmark process. Diff two snapshots to see where a phase's CPU went."""
+    children: gunicorn and Celery pool workers, living or exited), by PostgreSQL and Redis,
+    and by this benchmark process. Diff two snapshots to see where a phase's CPU went."""
     groups = {proc.pid: name for name, proc in procs.procs}
     me = os.getpid()
     ticks_per_s = os.sysconf("SC_CLK_TCK")
@@ -542,7 +542,9 @@ def cpu_seconds_by_process(procs: Processes) -> dict[str, float]:
             continue
         comm = stat[stat.index("(") + 1 : stat.rindex(")")]
         fields = stat[stat.rindex(")") + 2 :].split()
-        pgrp, used = int(fields[2]), int(fields[11]) + int(fields[12])
+        # utime + stime, and cutime + cstime: the CPU of children already reaped, such as
+        # PostgreSQL backends whose connection closed during the phase.
+        pgrp, used = int(fields[2]), sum(int(f) for f in fields[11:15])
         if int(entry) == me:
             name = "benchmark client"
         elif pgrp in groups:
