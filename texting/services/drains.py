@@ -19,9 +19,11 @@ trusting a mark it saw held is committed before the holder of that mark looks la
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.cache import cache
 from django.utils.module_loading import import_string
@@ -41,6 +43,13 @@ MAX_SECONDS = 30.0
 # stream of callbacks this turns one Redis round trip per callback into a few per second
 # per web process; it is also what a drain's last look waits for.
 TRUST_SECONDS = 0.1
+
+
+@functools.cache
+def _task(path: str) -> Any:
+    """The Celery task at a dotted path, looked up once: `queue` runs for every callback."""
+    return import_string(path)
+
 
 # Per process: when `queue` last found each trusted mark held (time.monotonic()).
 _found_held: dict[str, float] = {}
@@ -74,7 +83,7 @@ class DrainMark:
         try:
             if cache.add(key, 1, timeout=MARK_SECONDS):
                 try:
-                    import_string(self.task).delay(firm_id)
+                    _task(self.task).delay(firm_id)
                 except BaseException:
                     cache.delete(key)  # not queued after all: the next item must try again
                     raise
@@ -91,7 +100,7 @@ class DrainMark:
     def queue_later(self, firm_id: int, seconds: float) -> None:
         """Queue a drain of the firm in `seconds`, whatever the mark (no broker: nothing,
         the running drain or the outbox sweeper takes the work)."""
-        task = import_string(self.task)
+        task = _task(self.task)
         if not task.app.conf.task_always_eager:
             task.apply_async((firm_id,), countdown=seconds)
 
@@ -129,7 +138,7 @@ class DrainMark:
         the next item queues a drain (or the outbox sweeper re-drives the work)."""
         try:
             self.hold(firm_id)
-            import_string(self.task).delay(firm_id)
+            _task(self.task).delay(firm_id)
         except (BrokerUnavailable, RedisError, OSError):
             with contextlib.suppress(RedisError, OSError):
                 self.release(firm_id)
@@ -143,6 +152,6 @@ class DrainMark:
     def _trust_seconds(self) -> float:
         # Tasks run inline (no broker): the drain ran to its end inside the caller's
         # `queue`, so there is no running drain to trust.
-        if not self.trusted or import_string(self.task).app.conf.task_always_eager:
+        if not self.trusted or _task(self.task).app.conf.task_always_eager:
             return 0.0
         return TRUST_SECONDS
