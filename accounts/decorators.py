@@ -6,16 +6,16 @@ from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponseBase
 
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]
 
 
 def firm_member_required(view: View) -> View:
     """Signed in through the session and a member of a firm; request.firm is then set."""
 
     @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         membership = getattr(request, "membership", None)
@@ -31,7 +31,7 @@ def firm_admin_required(view: View) -> View:
 
     @firm_member_required
     @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not request.membership.is_admin:  # type: ignore[attr-defined]
             raise PermissionDenied("Only the firm's admins can open this page.")
         return view(request, *args, **kwargs)

@@ -133,3 +133,45 @@ def unread_total(*, firm: Firm, user: User) -> int:
         .aggregate(total=Sum("unread_count"))["total"]
     )
     return int(total or 0)
+
+
+THREAD_WINDOW = 30
+
+
+def conversation_of(*, firm: Firm, contact: Contact) -> Conversation | None:
+    """The contact's one thread (C1), or None before the first text."""
+    return Conversation.objects.for_firm(firm).filter(contact=contact).first()
+
+
+def thread_recent(
+    *, firm: Firm, conversation: Conversation, since: Message | None = None
+) -> list[Message]:
+    """What the conversation page keeps live: the newest THREAD_WINDOW messages, or every
+    message from `since` on (the first one the page showed, so the window grows as texts
+    arrive instead of dropping the oldest off the top). Oldest first."""
+    messages = message_thread(firm=firm, conversation=conversation)
+    if since is not None:
+        return list(
+            messages.filter(
+                Q(created_at__gt=since.created_at)
+                | Q(created_at=since.created_at, id__gte=since.id)
+            )
+        )
+    newest = messages.order_by("-created_at", "-id")[:THREAD_WINDOW]
+    return list(reversed(newest))
+
+
+def thread_older(
+    *, firm: Firm, conversation: Conversation, before: Message
+) -> tuple[list[Message], bool]:
+    """Up to THREAD_WINDOW messages just before `before`, oldest first, and whether there
+    are more before them (scrolling up loads the next page)."""
+    older = (
+        message_thread(firm=firm, conversation=conversation)
+        .filter(
+            Q(created_at__lt=before.created_at) | Q(created_at=before.created_at, id__lt=before.id)
+        )
+        .order_by("-created_at", "-id")[: THREAD_WINDOW + 1]
+    )
+    page = list(older)
+    return list(reversed(page[:THREAD_WINDOW])), len(page) > THREAD_WINDOW

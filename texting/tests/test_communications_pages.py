@@ -1,0 +1,323 @@
+"""The Communications pages (C2–C5, C8, C9, C13, S3, T1, T3) through Django's test client."""
+
+import uuid
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.utils import timezone
+from django_scopes import scope, scopes_disabled
+
+from accounts.models import Firm
+from contacts.tests.factories import ContactFactory
+from texting.models import Conversation, Message, ReadState, TextingSettings
+from texting.provider.failure_reasons import GUIDANCE, FailureReason
+from texting.selectors import THREAD_WINDOW
+from texting.tests.factories import ConversationFactory, MessageFactory, texting_contact
+
+pytestmark = pytest.mark.django_db
+
+
+def thread_with(firm: Firm, name: str, number: str, bodies: list[str], *, minutes_ago: int = 0):  # type: ignore[no-untyped-def]
+    """A contact's conversation holding `bodies`, the last one `minutes_ago`."""
+    contact = texting_contact(firm, number, first_name=name, last_name="Client")
+    at = timezone.now() - timedelta(minutes=minutes_ago)
+    conversation = ConversationFactory(contact=contact, last_message_at=at)
+    last = None
+    for i, body in enumerate(bodies):
+        last = MessageFactory(conversation=conversation, body=body)
+        Message.objects.filter(id=last.id).update(
+            created_at=at - timedelta(seconds=len(bodies) - i)
+        )
+    Conversation.objects.filter(id=conversation.id).update(last_message=last)
+    return contact, conversation
+
+
+def unread(conversation: Conversation, user: Any, count: int) -> None:
+    ReadState.objects.create(
+        firm=conversation.firm, conversation=conversation, user=user, unread_count=count
+    )
+
+
+def htmx(**headers: str) -> dict[str, str]:
+    return {"HTTP_HX_REQUEST": "true", **headers}
+
+
+# --- the Communications tab (C3) --------------------------------------------------------
+
+
+def test_the_tab_lists_threads_newest_first_with_the_users_unread_counts(
+    firm, member, admin, client_for
+) -> None:
+    with scopes_disabled():
+        _, older = thread_with(firm, "Ada", "+12025550101", ["Old news"], minutes_ago=30)
+        _, newer = thread_with(firm, "Bea", "+12025550102", ["See you at 9"], minutes_ago=1)
+        unread(newer, member, 2)
+        unread(newer, admin, 0)
+
+    page = client_for(member).get("/communications/")
+
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert html.index("Bea Client") < html.index("Ada Client")
+    assert "See you at 9" in html and "Old news" in html
+    assert 'aria-label="2 unread"' in html  # the row and the navigation
+    assert 'aria-label="2 unread"' not in client_for(admin).get("/communications/").content.decode()
+
+
+def test_search_finds_threads_by_contact_name_or_number_and_never_another_firms(
+    firm, other_firm, member, client_for
+) -> None:
+    with scopes_disabled():
+        thread_with(firm, "Ada", "+12025550101", ["One"])
+        thread_with(firm, "Bea", "+13105550102", ["Two"])
+        thread_with(other_firm, "Ada", "+12025550199", ["Theirs"])
+    client = client_for(member)
+
+    by_name = client.get("/communications/", {"q": "ada"}, **htmx()).content.decode()
+    by_digits = client.get("/communications/", {"q": "310-555"}, **htmx()).content.decode()
+
+    assert "One" in by_name and "Two" not in by_name and "Theirs" not in by_name
+    assert "Two" in by_digits and "One" not in by_digits
+    assert "<html" not in by_name  # the rows alone for htmx
+
+
+def test_a_firm_without_texting_sees_why_and_no_way_to_text(firm, member, client_for) -> None:
+    firm.plan = Firm.Plan.EASYSTART
+    firm.save()
+
+    html = client_for(member).get("/communications/").content.decode()
+
+    assert "included in the Essentials, Advanced and Complete plans" in html
+    assert "New text message" not in html
+
+
+def test_until_verified_a_banner_says_so_with_the_form_for_admins_only(
+    firm, admin, member, client_for
+) -> None:
+    firm.toll_free_number_e164 = "+18445550100"
+    firm.save()
+    with scope(firm=firm.id):
+        TextingSettings.objects.create(
+            firm=firm, verification_status=TextingSettings.VerificationStatus.PENDING
+        )
+
+    for_admin = client_for(admin).get("/communications/").content.decode()
+    for_staff = client_for(member).get("/communications/").content.decode()
+
+    assert "waiting for verification" in for_admin and "/settings/text-messaging/" in for_admin
+    assert "waiting for verification" in for_staff and "An admin can take care of it" in for_staff
+    with scope(firm=firm.id):
+        TextingSettings.objects.filter(firm=firm).update(
+            verification_status=TextingSettings.VerificationStatus.VERIFIED
+        )
+    assert "verification-banner" not in client_for(admin).get("/communications/").content.decode()
+
+
+# --- a conversation page --------------------------------------------------------------------
+
+
+def test_opening_a_thread_shows_its_history_in_order_and_reads_it(firm, member, client_for) -> None:
+    firm.toll_free_number_e164 = "+18445550100"
+    firm.save()
+    with scopes_disabled():
+        contact, conversation = thread_with(firm, "Ada", "+12025550101", ["first", "second"])
+        unread(conversation, member, 2)
+
+    html = client_for(member).get(f"/communications/contacts/{contact.uuid}/").content.decode()
+
+    assert html.index("first") < html.index("second")
+    assert "not encrypted in transit" in html  # C13
+    with scopes_disabled():
+        assert ReadState.objects.get(conversation=conversation, user=member).unread_count == 0
+
+
+def test_another_firms_contact_is_not_found(firm, other_firm, member, client_for) -> None:
+    with scopes_disabled():
+        theirs, _ = thread_with(other_firm, "Ada", "+12025550101", ["secret"])
+    client = client_for(member)
+
+    assert client.get(f"/communications/contacts/{theirs.uuid}/").status_code == 404
+    assert client.get(f"/communications/contacts/{theirs.uuid}/thread/").status_code == 404
+    response = client.post(
+        f"/communications/contacts/{theirs.uuid}/send/",
+        {"body": "hi", "idempotency_key": str(uuid.uuid4())},
+    )
+    assert response.status_code == 404
+    with scopes_disabled():
+        assert Message.objects.filter(conversation__contact=theirs).count() == 1  # "secret"
+
+
+def test_the_thread_polls_from_the_first_message_shown_and_pages_older_ones(
+    firm, member, client_for
+) -> None:
+    bodies = [f"text {n:02d}" for n in range(THREAD_WINDOW + 5)]
+    with scopes_disabled():
+        contact, conversation = thread_with(firm, "Ada", "+12025550101", bodies)
+    client = client_for(member)
+    base = f"/communications/contacts/{contact.uuid}/"
+
+    page = client.get(base).content.decode()
+    assert "text 05" in page and "text 04" not in page  # the newest window only
+    with scopes_disabled():
+        in_order = conversation.messages.order_by("created_at", "id")
+        since = str(in_order[5].uuid)  # "text 05", the first one the page showed
+        MessageFactory(conversation=conversation, body="just in")
+
+    polled = client.get(base + "thread/", {"since": since}).content.decode()
+    older = client.get(base + "older/", {"before": since}).content.decode()
+
+    assert "text 05" in polled and "just in" in polled and "text 04" not in polled
+    assert "text 00" in older and "text 04" in older and "text 05" not in older
+    assert "The beginning of your conversation" in older
+
+
+def test_the_compose_box_says_why_when_the_contact_cannot_be_texted(
+    firm, member, client_for
+) -> None:
+    firm.toll_free_number_e164 = "+18445550100"
+    firm.save()
+    with scopes_disabled():
+        contact = ContactFactory(firm=firm, first_name="Nonumber")
+
+    html = client_for(member).get(f"/communications/contacts/{contact.uuid}/").content.decode()
+
+    assert "has no texting number" in html
+    assert 'id="compose" class="compose"' not in html
+
+
+# --- sending and retrying (C4, C5, C8) ------------------------------------------------------
+
+
+def test_sending_queues_one_text_however_often_the_form_is_submitted(
+    texting_firm, member, client_for
+) -> None:
+    with scopes_disabled():
+        contact = texting_contact(texting_firm, "+12025550143", first_name="Ada")
+    client = client_for(member)
+    form = {"body": "Your hearing moved to 10 AM.", "idempotency_key": str(uuid.uuid4())}
+
+    first = client.post(f"/communications/contacts/{contact.uuid}/send/", form)
+    again = client.post(f"/communications/contacts/{contact.uuid}/send/", form)
+
+    assert first.status_code == 302 and again.status_code == 302
+    with scopes_disabled():
+        sent = Message.objects.filter(conversation__contact=contact)
+        assert [(m.body, m.direction, m.sent_by_id) for m in sent] == [
+            ("Your hearing moved to 10 AM.", Message.Direction.OUTBOUND, member.id)
+        ]
+
+
+def test_an_htmx_send_returns_the_thread_and_a_new_key_for_the_next_text(
+    texting_firm, member, client_for
+) -> None:
+    with scopes_disabled():
+        contact = texting_contact(texting_firm, "+12025550143", first_name="Ada")
+    key = str(uuid.uuid4())
+
+    response = client_for(member).post(
+        f"/communications/contacts/{contact.uuid}/send/",
+        {"body": "On my way", "idempotency_key": key, "since": ""},
+        **htmx(),
+    )
+
+    html = response.content.decode()
+    assert 'id="thread"' in html and "On my way" in html
+    assert 'hx-swap-oob="true"' in html and key not in html
+
+
+def test_a_text_over_the_limit_is_refused_with_the_reason_and_nothing_sent(
+    texting_firm, member, client_for
+) -> None:
+    with scopes_disabled():
+        contact = texting_contact(texting_firm, "+12025550143", first_name="Ada")
+    form = {"body": "x" * 2049, "idempotency_key": str(uuid.uuid4())}
+    client = client_for(member)
+
+    page = client.post(f"/communications/contacts/{contact.uuid}/send/", form)
+    partial = client.post(f"/communications/contacts/{contact.uuid}/send/", form, **htmx())
+
+    assert page.status_code == 400
+    assert "at most 2048 characters; this one has 2049" in page.content.decode()
+    assert partial["HX-Retarget"] == "#compose"
+    assert "at most 2048 characters" in partial.content.decode()
+    with scopes_disabled():
+        assert not Message.objects.filter(conversation__contact=contact).exists()
+
+
+def test_a_failed_text_shows_its_reason_and_guidance_and_retry_makes_a_linked_attempt(
+    texting_firm, member, client_for
+) -> None:
+    with scopes_disabled():
+        contact = texting_contact(texting_firm, "+12025550143", first_name="Ada")
+        conversation = ConversationFactory(contact=contact)
+        failed = MessageFactory(
+            conversation=conversation,
+            body="Please call me",
+            status=Message.Status.FAILED,
+            failure_reason=FailureReason.CARRIER_ERROR,
+            provider_message_id="",
+        )
+    client = client_for(member)
+
+    html = client.get(f"/communications/contacts/{contact.uuid}/").content.decode()
+    assert "Carrier error" in html
+    assert GUIDANCE[FailureReason.CARRIER_ERROR].replace("'", "&#x27;") in html
+    assert f"/communications/messages/{failed.uuid}/retry/" in html
+
+    response = client.post(f"/communications/messages/{failed.uuid}/retry/", **htmx())
+
+    assert response.status_code == 200 and 'id="thread"' in response.content.decode()
+    with scopes_disabled():
+        attempt = Message.objects.get(retry_of=failed)
+        assert attempt.body == "Please call me"
+    again = client.post(f"/communications/messages/{failed.uuid}/retry/")
+    assert again.status_code == 302  # refused with a message, nothing more
+    with scopes_disabled():
+        assert Message.objects.filter(conversation=conversation).count() == 2
+
+
+def test_a_text_that_cannot_be_retried_offers_no_retry(firm, member, client_for) -> None:
+    with scopes_disabled():
+        contact = texting_contact(firm, "+12025550143", first_name="Ada")
+        MessageFactory(
+            conversation=ConversationFactory(contact=contact),
+            status=Message.Status.FAILED,
+            failure_reason=FailureReason.OPTED_OUT,
+        )
+
+    html = client_for(member).get(f"/communications/contacts/{contact.uuid}/").content.decode()
+
+    assert "Opted out" in html and "/retry/" not in html
+
+
+# --- new text, badge ------------------------------------------------------------------------
+
+
+def test_new_text_finds_contacts_as_you_type_and_links_to_their_thread(
+    firm, other_firm, member, client_for
+) -> None:
+    with scopes_disabled():
+        ada = texting_contact(firm, "+12025550143", first_name="Adaline", last_name="Park")
+        texting_contact(other_firm, "+12025550144", first_name="Adaline", last_name="Other")
+
+    html = client_for(member).get("/communications/new/", {"q": "adal"}, **htmx()).content.decode()
+
+    assert f"/communications/contacts/{ada.uuid}/" in html
+    assert "Adaline Park" in html and "Adaline Other" not in html
+
+
+def test_the_navigation_badge_counts_this_users_unread_texts(
+    firm, member, admin, client_for
+) -> None:
+    with scopes_disabled():
+        _, one = thread_with(firm, "Ada", "+12025550101", ["a"])
+        _, two = thread_with(firm, "Bea", "+12025550102", ["b"])
+        unread(one, member, 2)
+        unread(two, member, 3)
+
+    badge = client_for(member).get("/communications/unread/").content.decode()
+    empty = client_for(admin).get("/communications/unread/").content.decode()
+
+    assert 'aria-label="5 unread"' in badge
+    assert "count-badge" not in empty and 'id="unread-badge"' in empty
