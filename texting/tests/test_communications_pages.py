@@ -50,7 +50,7 @@ def test_the_tab_lists_threads_newest_first_with_the_users_unread_counts(
     firm, member, admin, client_for
 ) -> None:
     with scopes_disabled():
-        _, older = thread_with(firm, "Ada", "+12025550101", ["Old news"], minutes_ago=30)
+        thread_with(firm, "Ada", "+12025550101", ["Old news"], minutes_ago=30)
         _, newer = thread_with(firm, "Bea", "+12025550102", ["See you at 9"], minutes_ago=1)
         unread(newer, member, 2)
         unread(newer, admin, 0)
@@ -321,3 +321,49 @@ def test_the_navigation_badge_counts_this_users_unread_texts(
 
     assert 'aria-label="5 unread"' in badge
     assert "count-badge" not in empty and 'id="unread-badge"' in empty
+
+
+def test_an_accepted_picture_is_shown_inline_and_served_to_its_firm_only(
+    firm, member, outsider, client_for, settings, tmp_path
+) -> None:
+    from django.core.files.base import ContentFile
+
+    from texting.models import MessageMedia
+
+    settings.MEDIA_ROOT = tmp_path
+    firm.toll_free_number_e164 = "+18445550100"
+    firm.save()
+    with scopes_disabled():
+        contact = texting_contact(firm, "+12025550143", first_name="Ada")
+        message = MessageFactory(
+            conversation=ConversationFactory(contact=contact),
+            direction=Message.Direction.INBOUND,
+            status=Message.Status.RECEIVED,
+            body="",
+        )
+        picture = MessageMedia(
+            firm=firm,
+            message=message,
+            position=0,
+            accepted=True,
+            metadata={"filename": "x.png", "content_type": "image/png", "size": 4},
+        )
+        picture.file.save("x.png", ContentFile(b"\x89PNG"), save=False)
+        picture.save()
+        MessageMedia.objects.create(
+            firm=firm,
+            message=message,
+            position=1,
+            accepted=False,
+            metadata={"refused_type": "PDF document"},
+        )
+    url = f"/communications/media/{picture.uuid}/"
+
+    html = client_for(member).get(f"/communications/contacts/{contact.uuid}/").content.decode()
+    served = client_for(member).get(url)
+
+    assert f'<img class="bubble__image" src="{url}"' in html
+    assert "Attachment not accepted (PDF document)" in html
+    assert served.status_code == 200 and b"".join(served.streaming_content) == b"\x89PNG"
+    assert served["Content-Type"] == "image/png" and served["X-Content-Type-Options"] == "nosniff"
+    assert client_for(outsider).get(url).status_code == 404
