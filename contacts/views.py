@@ -20,6 +20,7 @@ from django_htmx.middleware import HtmxDetails
 from accounts.decorators import firm_member_required
 from accounts.models import Firm, Membership
 from common.exceptions import ApplicationError
+from texting.subtabs import subtab_context
 
 from . import selectors, services
 from .forms import ContactEditor, ContactFilterForm, RelationshipForm
@@ -139,6 +140,14 @@ def contact_detail(request: FirmRequest, uuid: UUID) -> HttpResponse:
 def contact_communications(request: FirmRequest, uuid: UUID) -> HttpResponse:
     contact = get_object_or_404(selectors.contact_list(firm=request.firm), uuid=uuid)
     context = {"contact": contact, "tabs": contact_tabs(contact)}
+    context.update(
+        subtab_context(
+            firm=request.firm,
+            user=request.membership.user,
+            page=request.GET.get("page"),
+            contact=contact,
+        )
+    )
     return render(request, "contacts/contact_communications.html", context)
 
 

@@ -20,6 +20,7 @@ from common.exceptions import ApplicationError
 from contacts.models import Contact
 from contacts.selectors import contact_list
 from contacts.views import contact_tabs
+from texting.subtabs import subtab_context
 
 from . import selectors, services
 from .forms import (
@@ -242,7 +243,12 @@ def related_contact_remove(request: HttpRequest, matter_id: UUID, related_id: UU
 @firm_member_required
 def matter_communications(request: HttpRequest, matter_id: UUID) -> HttpResponse:
     matter = _get_matter(request, matter_id)
-    return _matter_page(request, "matters/matter_communications.html", matter, "communications")
+    context = subtab_context(
+        firm=_firm(request), user=_user(request), page=request.GET.get("page"), matter=matter
+    )
+    return _matter_page(
+        request, "matters/matter_communications.html", matter, "communications", **context
+    )
 
 
 # --- Documents ------------------------------------------------------------------------------

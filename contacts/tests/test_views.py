@@ -313,12 +313,6 @@ def test_matters_tab_links_to_the_contacts_matters(ana):
     assert tabs["matters"] == reverse("matters:contact-matters", args=[ana.uuid])
 
 
-def test_communications_tab_is_a_placeholder(client_for, member, ana):
-    response = client_for(member).get(reverse("contacts:communications", args=[ana.uuid]))
-    assert response.status_code == 200
-    assert "once texting is set up" in response.text
-
-
 def test_member_adds_and_removes_a_related_contact(client_for, member, ana, firm, firm_scope):
     acme = ContactFactory(firm=firm, company=True, company_name="Acme Legal")
     client = client_for(member)

@@ -9,7 +9,6 @@ from django.urls import reverse
 from pytest_django.fixtures import Settings
 
 from accounts.models import Firm, User
-from contacts.models import Contact
 from matters.models import Document, Folder, Matter, MatterRelatedContact
 
 from .factories import (
@@ -556,16 +555,3 @@ def test_deleting_a_document_removes_it_from_the_folder(
     assert response.status_code == 302
     with firm_scope():
         assert not Document.objects.exists()
-
-
-def test_the_communications_tab_is_a_placeholder_naming_the_client(
-    firm: Firm, staff: Client
-) -> None:
-    client: Contact = ContactFactory(firm=firm, first_name="Ana", last_name="Garcia")
-    matter = MatterFactory(client=client)
-
-    response = staff.get(reverse("matters:communications", args=[matter.uuid]))
-
-    assert response.status_code == 200
-    assert "Ana Garcia" in response.text
-    assert 'aria-current="page">Communications<' in response.text

@@ -367,3 +367,29 @@ def test_an_accepted_picture_is_shown_inline_and_served_to_its_firm_only(
     assert served.status_code == 200 and b"".join(served.streaming_content) == b"\x89PNG"
     assert served["Content-Type"] == "image/png" and served["X-Content-Type-Options"] == "nosniff"
     assert client_for(outsider).get(url).status_code == 404
+
+
+# --- a contact's and a matter's Communications subtabs (C2) ----------------------------------
+
+
+def test_a_related_contact_sees_the_clients_thread_and_a_matter_its_client_thread(
+    firm, member, client_for
+) -> None:
+    from matters.tests.factories import MatterFactory, MatterRelatedContactFactory
+
+    with scopes_disabled():
+        client, _ = thread_with(firm, "Ada", "+12025550101", ["About the custody hearing"])
+        other, _ = thread_with(firm, "Bea", "+12025550102", ["Unrelated thread"])
+        spouse = ContactFactory(firm=firm, first_name="Sam", last_name="Spouse")
+        matter = MatterFactory(client=client)
+        MatterRelatedContactFactory(matter=matter, contact=spouse)
+    browser = client_for(member)
+
+    on_spouse = browser.get(f"/contacts/{spouse.uuid}/communications/").content.decode()
+    on_matter = browser.get(f"/matters/{matter.uuid}/communications/").content.decode()
+
+    assert "About the custody hearing" in on_spouse and "Unrelated thread" not in on_spouse
+    assert "About the custody hearing" in on_matter and "Unrelated thread" not in on_matter
+    assert f"/communications/contacts/{client.uuid}/" in on_matter  # Text Ada Client
+    assert f"/communications/contacts/{spouse.uuid}/" in on_matter  # Text Sam Spouse
+    assert f"/communications/contacts/{other.uuid}/" not in on_matter
