@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.test import APIClient
 
@@ -25,6 +26,7 @@ from matters.tests.factories import (
     MatterFactory,
     MatterRelatedContactFactory,
 )
+from texting.models import MessageMedia
 from texting.tests.factories import ConversationFactory, MessageFactory
 
 
@@ -58,8 +60,9 @@ def test_the_sweep_sees_the_routes_it_should() -> None:
 
 
 @pytest.fixture
-def firm_objects(firm) -> dict[str, Any]:
+def firm_objects(firm, settings, tmp_path) -> dict[str, Any]:
     """One of each firm-owned thing a URL can name, all belonging to `firm`."""
+    settings.MEDIA_ROOT = tmp_path  # the files of documents and media
     contact = ContactFactory(firm=firm)
     relationship = ContactRelationshipFactory(contact=contact)
     matter = MatterFactory(client=contact)
@@ -69,7 +72,17 @@ def firm_objects(firm) -> dict[str, Any]:
     token = ApiTokenFactory(user=MembershipFactory(firm=firm).user)
     conversation = ConversationFactory(contact=contact)
     message = MessageFactory(conversation=conversation)
+    media = MessageMedia(
+        firm=firm,
+        message=message,
+        position=0,
+        accepted=True,
+        metadata={"filename": "note.txt", "content_type": "text/plain", "size": 5},
+    )
+    media.file.save("note.txt", ContentFile(b"hello"), save=False)
+    media.save()
     return {
+        "media": media,
         "conversation": conversation,
         "message": message,
         "contact": contact,
@@ -91,6 +104,8 @@ def _param_value(route: Route, name: str, objects: dict[str, Any]) -> str:
         "folder_id": "folder",
         "document_id": "document",
         "token_id": "token",
+        "message_id": "message",
+        "media_id": "media",
     }
     if name == "position":
         return "0"

@@ -181,13 +181,20 @@ def conversation_thread(request: FirmRequest, contact_id: UUID) -> HttpResponse:
 
 @firm_member_required
 def conversation_older(request: FirmRequest, contact_id: UUID) -> HttpResponse:
-    """The page of messages before `before`, loaded as the user scrolls up."""
+    """The page of messages before `before`, loaded as the user scrolls up (without it,
+    the newest page)."""
     contact = _contact(request, contact_id)
     thread = selectors.conversation_of(firm=request.firm, contact=contact)
     before = _message_of(thread, request.GET.get("before"))
-    if thread is None or before is None:
-        raise Http404
-    older, has_more = selectors.thread_older(firm=request.firm, conversation=thread, before=before)
+    older: list[Message] = []
+    has_more = False
+    if thread is not None and before is not None:
+        older, has_more = selectors.thread_older(
+            firm=request.firm, conversation=thread, before=before
+        )
+    elif thread is not None:
+        older = selectors.thread_recent(firm=request.firm, conversation=thread)
+        has_more = len(older) >= selectors.THREAD_WINDOW
     context = {"contact": contact, "older": older, "has_more": has_more}
     return render(request, "texting/_older.html", context)
 
