@@ -18,6 +18,13 @@ class TokenNotRevocable(ApplicationError):
     error_type = "not_found"
 
 
+class TollFreeNumberTaken(ApplicationError):
+    """The firm already has a toll-free number, or the number is another firm's (S2)."""
+
+    status_code = 409
+    error_type = "toll_free_number_taken"
+
+
 @transaction.atomic
 def firm_create(
     *,
@@ -27,6 +34,27 @@ def firm_create(
     time_zone: str = "America/New_York",
 ) -> Firm:
     return Firm.objects.create(name=name, plan=plan, region=region, time_zone=time_zone)
+
+
+@transaction.atomic
+def firm_toll_free_number_assign(*, firm: Firm, number_e164: str) -> Firm:
+    """Make `number_e164` the firm's one toll-free number (S2).
+
+    A conditional update: a firm that has a number keeps it (TollFreeNumberTaken), and a
+    number already given to another firm is refused by the unique column, so two requests
+    racing to set a firm up assign at most one number. Re-assigning the same number is a no-op.
+    """
+    if firm.toll_free_number_e164 == number_e164:
+        return firm
+    if Firm.objects.filter(toll_free_number_e164=number_e164).exclude(pk=firm.pk).exists():
+        raise TollFreeNumberTaken("That toll-free number belongs to another firm.")
+    updated = Firm.objects.filter(pk=firm.pk, toll_free_number_e164__isnull=True).update(
+        toll_free_number_e164=number_e164, updated_at=timezone.now()
+    )
+    firm.refresh_from_db(fields=["toll_free_number_e164", "updated_at"])
+    if not updated and firm.toll_free_number_e164 != number_e164:
+        raise TollFreeNumberTaken("The firm already has a toll-free number.")
+    return firm
 
 
 @transaction.atomic

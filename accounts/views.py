@@ -7,7 +7,7 @@ from django.views.decorators.http import require_POST
 
 from common.views import render_coming_soon
 
-from .decorators import firm_admin_required, firm_member_required
+from .decorators import firm_member_required
 from .forms import ApiTokenCreateForm
 from .http import FirmRequest
 from .selectors import api_token_list, member_list, texting_availability
@@ -59,21 +59,6 @@ def api_token_revoke_view(request: FirmRequest, token_id: str) -> HttpResponse:
         raise Http404("No such API token.") from None
     messages.success(request, f"API token “{token.name}” was revoked.")
     return redirect("settings:api-tokens")
-
-
-@firm_admin_required
-def text_messaging_settings(request: FirmRequest) -> HttpResponse:
-    availability = texting_availability(firm=request.firm)
-    return render_coming_soon(
-        request,
-        title="Text Messaging",
-        heading="Get started with text messaging",
-        explanation=availability.reason
-        or (
-            "Setting up the firm's toll-free number and its verification arrives with the "
-            "texting capability."
-        ),
-    )
 
 
 @firm_member_required

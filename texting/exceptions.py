@@ -61,3 +61,39 @@ class MessageNotRetryable(ApplicationError):
 
     status_code = 409
     error_type = "not_retryable"
+
+
+class NotFirmAdmin(ApplicationError):
+    """Only the firm's admins set up texting and change its settings (T2)."""
+
+    status_code = 403
+    error_type = "permission_denied"
+
+    def __init__(self) -> None:
+        super().__init__("Only the firm's admins can change text messaging settings.")
+
+
+class SetupInProgress(ApplicationError):
+    """Another request is setting texting up for this firm right now (S2)."""
+
+    status_code = 409
+    error_type = "setup_in_progress"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Text messaging is being set up for your firm right now. Reload the page in a "
+            "minute to see the result."
+        )
+
+
+class SetupFailed(ApplicationError):
+    """The provider could not order the number or take the verification request (S2)."""
+
+    status_code = 502
+    error_type = "provider_error"
+
+
+class InvalidSettings(ApplicationError):
+    """Settings input the service refuses; the forms refuse it first, with the same words."""
+
+    error_type = "invalid_request"

@@ -54,11 +54,26 @@ class TextingSettings(FirmOwned):
     verification_denial_code = models.PositiveIntegerField(null=True, blank=True)
     verification_decline_reason = models.TextField(blank=True)
     verification_updated_at = models.DateTimeField(null=True, blank=True)
+    verification_submitted_at = models.DateTimeField(null=True, blank=True)
+    # Automatic event reminders (S4, E3): this many days before the start; null is off.
+    event_reminder_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    # Setup in progress (S2): set by the one request allowed to order a number or file the
+    # verification, so two admins submitting at once cannot order two numbers. A claim
+    # older than a few minutes is stale (a crashed request) and may be taken over.
+    setup_claimed_at = models.DateTimeField(null=True, blank=True)
+    # The provider's number order, kept from the moment it is placed until its number is
+    # the firm's: a retry after a lost answer polls this order instead of ordering again.
+    number_order_id = models.CharField(max_length=64, blank=True)
 
     class Meta:
         verbose_name_plural = "texting settings"
         constraints = [
             models.UniqueConstraint(fields=["firm"], name="one_texting_settings_per_firm"),
+            models.CheckConstraint(
+                condition=models.Q(event_reminder_days__isnull=True)
+                | models.Q(event_reminder_days__gte=1, event_reminder_days__lte=30),
+                name="event_reminder_days_1_to_30",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -345,3 +360,47 @@ class DroppedInbound(FirmOwned):
                 fields=["firm", "provider_message_id"], name="dropped_inbound_once"
             ),
         ]
+
+
+class VerificationSubmission(FirmOwned):
+    """What an admin filed for toll-free verification (S1, S2): one row per submission,
+    newest last, so the form can be prefilled for a resubmission and the record shows who
+    asserted what about the firm. Business details, not client content: stored in clear."""
+
+    class EntityType(models.TextChoices):
+        SOLE_PROPRIETOR = "SOLE_PROPRIETOR", "Sole proprietorship"
+        PRIVATE_PROFIT = "PRIVATE_PROFIT", "Private company (LLP, PLLC, PC, LLC)"
+        PUBLIC_PROFIT = "PUBLIC_PROFIT", "Publicly traded company"
+        NON_PROFIT = "NON_PROFIT", "Non-profit (legal aid)"
+        GOVERNMENT = "GOVERNMENT", "Government (public defender)"
+
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    phone_number_e164 = models.CharField(max_length=16)
+    legal_name = models.CharField(max_length=200)
+    dba = models.CharField(max_length=200, blank=True)
+    address_line1 = models.CharField(max_length=200)
+    address_line2 = models.CharField(max_length=200, blank=True)
+    city = models.CharField(max_length=100)
+    state = models.CharField(max_length=50)
+    postal_code = models.CharField(max_length=20)
+    website = models.URLField(max_length=300)
+    entity_type = models.CharField(max_length=20, choices=EntityType.choices)
+    ein = models.CharField(max_length=20, blank=True)
+    contact_first_name = models.CharField(max_length=100)
+    contact_last_name = models.CharField(max_length=100)
+    contact_email = models.EmailField()
+    contact_phone_e164 = models.CharField(max_length=16)
+    use_case = models.CharField(max_length=60)
+    use_case_summary = models.TextField(max_length=500)
+    monthly_volume = models.PositiveIntegerField()
+    sample_message = models.TextField(max_length=500)
+    opt_in_description = models.TextField(max_length=500)
+    opt_in_image_url = models.URLField(max_length=300)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Verification submission {self.uuid}"
