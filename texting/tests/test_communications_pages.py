@@ -357,6 +357,7 @@ def test_an_accepted_picture_is_shown_inline_and_served_to_its_firm_only(
             accepted=False,
             metadata={"refused_type": "PDF document"},
         )
+        Conversation.objects.filter(id=message.conversation_id).update(last_message=message)
     url = f"/communications/media/{picture.uuid}/"
 
     html = client_for(member).get(f"/communications/contacts/{contact.uuid}/").content.decode()
@@ -367,6 +368,8 @@ def test_an_accepted_picture_is_shown_inline_and_served_to_its_firm_only(
     assert served.status_code == 200 and b"".join(served.streaming_content) == b"\x89PNG"
     assert served["Content-Type"] == "image/png" and served["X-Content-Type-Options"] == "nosniff"
     assert client_for(outsider).get(url).status_code == 404
+    listed = client_for(member).get("/communications/").content.decode()
+    assert '<span class="muted">Attachment</span>' in listed  # the preview of a picture
 
 
 # --- a contact's and a matter's Communications subtabs (C2) ----------------------------------
