@@ -170,3 +170,35 @@ def test_the_list_and_a_thread_fit_a_phone_screen(
     expect(page.get_by_text("Message number 11")).to_be_in_viewport()  # newest at the bottom
     assert fits()
     shot(page, "conversation-phone")
+
+
+def test_an_admin_sets_texting_up_from_get_started_to_an_assigned_number(
+    sign_in, admin: User, firm: Firm, sandbox: Any, live_server: Any
+) -> None:
+    from texting.tests.test_setup import BUSINESS, VERIFICATION
+
+    page = sign_in(admin)
+    expect(page.locator("#verification-banner")).to_contain_text("no texting number yet")
+    page.locator("#verification-banner").get_by_role("link", name="Get started").click()
+
+    def fill(values: dict[str, str]) -> None:
+        for name, value in values.items():
+            field = page.locator(f'[name="{name}"]')
+            if field.evaluate("el => el.tagName") == "SELECT":
+                field.select_option(value)
+            else:
+                field.fill(value)
+
+    fill(BUSINESS)
+    page.get_by_role("button", name="Next step").click()
+    fill(VERIFICATION)
+    page.get_by_role("button", name="Review").click()
+    expect(page.locator("main")).to_contain_text("Garcia & Associates PLLC")
+    page.get_by_role("button", name="Submit").click()
+
+    expect(page.locator("#verification-status")).to_have_text("Pending")
+    firm.refresh_from_db()
+    assert firm.toll_free_number_e164 and sandbox.control.numbers() == [firm.toll_free_number_e164]
+    shot(page, "text-messaging-settings")
+    page.get_by_role("link", name="Communications").first.click()
+    expect(page.locator("#verification-banner")).to_contain_text("waiting for verification")
