@@ -21,12 +21,12 @@ from accounts.http import FirmRequest
 from accounts.selectors import texting_availability
 from common.exceptions import ApplicationError
 from contacts.models import Contact
-from contacts.selectors import contact_list, texting_number
+from contacts.selectors import contact_list
 
 from . import selectors
 from .forms import ComposeForm, ConversationFilterForm
-from .models import Conversation, Message, MessageMedia, ReadState
-from .services.reading import conversation_mark_read
+from .models import Conversation, Message, MessageMedia
+from .services.reading import conversation_unread_clear
 from .services.sending import message_retry, message_send
 
 PAGE_SIZE = 25
@@ -113,23 +113,12 @@ def _why_not_textable(request: FirmRequest, contact: Contact) -> str:
         if request.membership.is_admin:
             return "Your firm has no texting number yet: get one in Settings → Text Messaging."
         return "Your firm has no texting number yet; an admin can set one up in Settings."
-    if texting_number(contact) is None:
+    if not contact.texting_number_e164:  # type: ignore[attr-defined]  # contact_list's
         return (
             f"{contact.name} has no texting number. Mark one of their mobile numbers as the "
             "texting number to text them."
         )
     return ""
-
-
-def _mark_read_if_unread(request: FirmRequest, conversation: Conversation) -> None:
-    # Polled every few seconds: write only when something is actually unread.
-    unread = (
-        ReadState.objects.for_firm(request.firm)
-        .filter(conversation=conversation, user=request.user, unread_count__gt=0)
-        .exists()
-    )
-    if unread:
-        conversation_mark_read(firm=request.firm, user=request.user, conversation=conversation)
 
 
 def _thread_context(
@@ -156,13 +145,12 @@ def conversation(request: FirmRequest, contact_id: UUID) -> HttpResponse:
     contact = _contact(request, contact_id)
     thread = selectors.conversation_of(firm=request.firm, contact=contact)
     if thread is not None:
-        _mark_read_if_unread(request, thread)
+        conversation_unread_clear(firm=request.firm, user=request.user, conversation=thread)
     context = _thread_context(request, contact, thread, None)
     context.update(
         {
             "form": ComposeForm(),
             "why_not": _why_not_textable(request, contact),
-            "texting_number": texting_number(contact),
         }
     )
     return render(request, "texting/conversation.html", context)
@@ -174,7 +162,7 @@ def conversation_thread(request: FirmRequest, contact_id: UUID) -> HttpResponse:
     contact = _contact(request, contact_id)
     thread = selectors.conversation_of(firm=request.firm, contact=contact)
     if thread is not None:
-        _mark_read_if_unread(request, thread)
+        conversation_unread_clear(firm=request.firm, user=request.user, conversation=thread)
     context = _thread_context(request, contact, thread, request.GET.get("since"))
     return render(request, "texting/_thread.html", context)
 
@@ -238,7 +226,6 @@ def _compose_with_errors(request: FirmRequest, contact: Contact, form: ComposeFo
     if not _wants_partial(request):
         thread = selectors.conversation_of(firm=request.firm, contact=contact)
         context.update(_thread_context(request, contact, thread, None))
-        context["texting_number"] = texting_number(contact)
         return render(request, "texting/conversation.html", context, status=400)
     response = render(request, "texting/_compose.html", context)
     response["HX-Retarget"] = "#compose"

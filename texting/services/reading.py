@@ -48,6 +48,21 @@ def unread_counts_add(*, firm: Firm, counts: Mapping[int, int]) -> None:
     )
 
 
+def conversation_unread_clear(*, firm: Firm, user: User, conversation: Conversation) -> bool:
+    """What a page showing the thread does on every load and poll: one UPDATE, which
+    writes only when `user` has something unread there (no row: nothing was). True if it
+    cleared a count."""
+    if conversation.firm_id != firm.id:
+        raise Conversation.DoesNotExist
+    now = timezone.now()
+    cleared = (
+        ReadState.objects.for_firm(firm)
+        .filter(conversation=conversation, user=user, unread_count__gt=0)
+        .update(unread_count=0, last_read_at=now, updated_at=now)
+    )
+    return bool(cleared)
+
+
 @transaction.atomic
 def conversation_mark_read(*, firm: Firm, user: User, conversation: Conversation) -> None:
     """Everything in `conversation` is read by `user`. Idempotent."""

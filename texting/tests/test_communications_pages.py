@@ -396,3 +396,37 @@ def test_a_related_contact_sees_the_clients_thread_and_a_matter_its_client_threa
     assert f"/communications/contacts/{client.uuid}/" in on_matter  # Text Ada Client
     assert f"/communications/contacts/{spouse.uuid}/" in on_matter  # Text Sam Spouse
     assert f"/communications/contacts/{other.uuid}/" not in on_matter
+
+
+# --- queries per page: the same few however much there is (N2) ----------------------------
+
+
+@pytest.mark.parametrize("texts", [3, 40])
+def test_each_page_makes_the_same_few_queries_however_many_texts(
+    firm, member, client_for, django_assert_max_num_queries, texts
+) -> None:
+    from matters.tests.factories import MatterFactory, MatterRelatedContactFactory
+
+    firm.toll_free_number_e164 = "+18445550100"
+    firm.save()
+    with scopes_disabled():
+        contact, conversation = thread_with(
+            firm, "Ada", "+12025550101", [f"text {n}" for n in range(texts)]
+        )
+        for n in range(texts // 3):
+            thread_with(firm, f"Other{n}", f"+1202555{n + 2000:04d}", ["hi"])
+        unread(conversation, member, 2)
+        matter = MatterFactory(client=contact)
+        MatterRelatedContactFactory(matter=matter)
+    client = client_for(member)
+    pages = [
+        "/communications/",
+        f"/communications/contacts/{contact.uuid}/",
+        f"/communications/contacts/{contact.uuid}/thread/",
+        f"/contacts/{contact.uuid}/communications/",
+        f"/matters/{matter.uuid}/communications/",
+        "/communications/unread/",
+    ]
+    for url in pages:
+        with django_assert_max_num_queries(12):
+            assert client.get(url).status_code == 200
