@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.test import APIClient
 
@@ -26,8 +25,7 @@ from matters.tests.factories import (
     MatterFactory,
     MatterRelatedContactFactory,
 )
-from texting.models import MessageMedia
-from texting.tests.factories import ConversationFactory, MessageFactory
+from texting.tests.factories import ConversationFactory, MessageFactory, stored_attachment
 
 
 @dataclass(frozen=True)
@@ -72,15 +70,7 @@ def firm_objects(firm, settings, tmp_path) -> dict[str, Any]:
     token = ApiTokenFactory(user=MembershipFactory(firm=firm).user)
     conversation = ConversationFactory(contact=contact)
     message = MessageFactory(conversation=conversation)
-    media = MessageMedia(
-        firm=firm,
-        message=message,
-        position=0,
-        accepted=True,
-        metadata={"filename": "note.txt", "content_type": "text/plain", "size": 5},
-    )
-    media.file.save("note.txt", ContentFile(b"hello"), save=False)
-    media.save()
+    media = stored_attachment(message, "note.txt", "text/plain", b"hello")
     return {
         "media": media,
         "conversation": conversation,

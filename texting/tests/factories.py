@@ -41,3 +41,21 @@ def texting_contact(firm, number: str = "+12025550143", **kwargs):  # type: igno
     contact = ContactFactory(firm=firm, **kwargs)
     PhoneNumberFactory(contact=contact, number_e164=number, texting=True)
     return contact
+
+
+def stored_attachment(message, filename: str, content_type: str, content: bytes, position=0):  # type: ignore[no-untyped-def]
+    """An accepted attachment of `message` with its file saved in the default storage."""
+    from django.core.files.base import ContentFile
+
+    from texting.models import MessageMedia
+
+    media = MessageMedia(
+        firm=message.firm,
+        message=message,
+        position=position,
+        accepted=True,
+        metadata={"filename": filename, "content_type": content_type, "size": len(content)},
+    )
+    media.file.save(filename, ContentFile(content), save=False)
+    media.save()
+    return media

@@ -13,7 +13,12 @@ from contacts.tests.factories import ContactFactory
 from texting.models import Conversation, Message, ReadState, TextingSettings
 from texting.provider.failure_reasons import GUIDANCE, FailureReason
 from texting.selectors import THREAD_WINDOW
-from texting.tests.factories import ConversationFactory, MessageFactory, texting_contact
+from texting.tests.factories import (
+    ConversationFactory,
+    MessageFactory,
+    stored_attachment,
+    texting_contact,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -326,8 +331,6 @@ def test_the_navigation_badge_counts_this_users_unread_texts(
 def test_an_accepted_picture_is_shown_inline_and_served_to_its_firm_only(
     firm, member, outsider, client_for, settings, tmp_path
 ) -> None:
-    from django.core.files.base import ContentFile
-
     from texting.models import MessageMedia
 
     settings.MEDIA_ROOT = tmp_path
@@ -341,15 +344,7 @@ def test_an_accepted_picture_is_shown_inline_and_served_to_its_firm_only(
             status=Message.Status.RECEIVED,
             body="",
         )
-        picture = MessageMedia(
-            firm=firm,
-            message=message,
-            position=0,
-            accepted=True,
-            metadata={"filename": "x.png", "content_type": "image/png", "size": 4},
-        )
-        picture.file.save("x.png", ContentFile(b"\x89PNG"), save=False)
-        picture.save()
+        picture = stored_attachment(message, "x.png", "image/png", b"\x89PNG")
         MessageMedia.objects.create(
             firm=firm,
             message=message,
