@@ -25,6 +25,15 @@ from .services.sending import (
 logger = logging.getLogger(__name__)
 
 
+@shared_task(bind=True, name="texting.verification_statuses_poll", ignore_result=True)
+def verification_statuses_poll_task(self: Task) -> None:
+    """Every 15 minutes: ask the provider about verifications pending for a while (S3's
+    fallback for a lost webhook). Opens each firm's scope itself."""
+    from .services.verification_poll import verification_statuses_poll
+
+    verification_statuses_poll()
+
+
 @shared_task(
     bind=True,
     name="texting.provider_event_process",

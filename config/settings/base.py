@@ -240,6 +240,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
         "options": {"expires": 55},
     },
+    # S3's fallback: the status of verifications pending for a while, if a webhook was lost.
+    "texting-verification-poll": {
+        "task": "texting.verification_statuses_poll",
+        "schedule": 15 * 60.0,
+        "options": {"expires": 14 * 60},
+    },
 }
 
 # --- Provider (Bandwidth or the provider sandbox) -----------------------------------------

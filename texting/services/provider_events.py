@@ -191,24 +191,36 @@ def verification_event_record(*, event: VerificationEvent) -> bool:
 @transaction.atomic
 def verification_status_apply(*, firm: Firm, event: ProviderEvent) -> TextingSettings:
     """Set the firm's verification status from a stored verification event (S3)."""
+    payload = event.payload
+    return verification_state_record(
+        firm=firm,
+        status=payload.get("status"),
+        denial_code=payload.get("denial_status_code"),
+        reason=payload.get("decline_reason") or payload.get("error_message") or "",
+    )
+
+
+@transaction.atomic
+def verification_state_record(
+    *, firm: Firm, status: str | None, denial_code: int | None = None, reason: str = ""
+) -> TextingSettings:
+    """The firm's verification status as the provider states it (S3), from its webhook or
+    from the periodic poll: VERIFIED, PENDING, or anything else (UNVERIFIED with a denial,
+    or a request the provider could not process) as rejected with its reason."""
     settings = TextingSettings.objects.select_for_update().filter(firm=firm).first()
     if settings is None:
         settings = TextingSettings.objects.create(firm=firm)
-    payload = event.payload
-    status = payload.get("status")
     if status == "VERIFIED":
         settings.verification_status = TextingSettings.VerificationStatus.VERIFIED
         settings.verification_denial_code = None
         settings.verification_decline_reason = ""
     elif status == "PENDING":
         settings.verification_status = TextingSettings.VerificationStatus.PENDING
-    else:  # UNVERIFIED with a denial, or the provider could not process the request
+    else:
         settings.verification_status = TextingSettings.VerificationStatus.REJECTED
-        settings.verification_denial_code = payload.get("denial_status_code")
+        settings.verification_denial_code = denial_code
         settings.verification_decline_reason = (
-            payload.get("decline_reason")
-            or payload.get("error_message")
-            or "The verification request was not accepted."
+            reason or "The verification request was not accepted."
         )
     settings.verification_updated_at = timezone.now()
     settings.save()
