@@ -1,6 +1,7 @@
 import functools
 
 from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject
 
 from .selectors import texting_availability
 
@@ -13,12 +14,15 @@ def firm(request: HttpRequest) -> dict[str, object]:
     # lands on a page (an unknown API path, say) gets the plain layout.
     if current is None or membership is None or membership.user_id != request.user.pk:
         return {"firm": None, "membership": None, "texting": None}
-    # Called by the template only where the navigation shows it: one indexed sum (C9).
-    from texting.selectors import unread_total
+    # Loaded on first use, where a template shows a badge, then kept for the request: the
+    # member's badge preference (S5) and unread total (C9) in one query.
+    from texting.notification_selectors import unread_badge_get
 
     return {
         "firm": current,
         "membership": membership,
         "texting": texting_availability(firm=current),
-        "unread_total": functools.partial(unread_total, firm=current, user=request.user),
+        "unread_badge": SimpleLazyObject(
+            functools.partial(unread_badge_get, firm=current, user=request.user)
+        ),
     }

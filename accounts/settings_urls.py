@@ -10,8 +10,9 @@ urlpatterns = [
     path(
         "api-tokens/<uuid:token_id>/revoke/", views.api_token_revoke_view, name="api-token-revoke"
     ),
-    # Texting's own pages; included by dotted path, so accounts imports nothing of texting
-    # (STYLE.md section 1: dependencies point from texting to accounts).
+    # Texting's own pages (Text Messaging, Notifications); included by dotted path, so
+    # accounts imports nothing of texting (STYLE.md section 1: dependencies point from
+    # texting to accounts).
     path("text-messaging/", include("texting.settings_urls")),
-    path("notifications/", views.notification_settings, name="notifications"),
+    path("notifications/", include("texting.notification_urls")),
 ]

@@ -1,11 +1,9 @@
-"""Settings pages: the member's profile, API tokens, and entry points of later capabilities."""
+"""Settings pages: the member's profile and API tokens (texting's own are in texting)."""
 
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
-
-from common.views import render_coming_soon
 
 from .decorators import firm_member_required
 from .forms import ApiTokenCreateForm
@@ -59,14 +57,3 @@ def api_token_revoke_view(request: FirmRequest, token_id: str) -> HttpResponse:
         raise Http404("No such API token.") from None
     messages.success(request, f"API token “{token.name}” was revoked.")
     return redirect("settings:api-tokens")
-
-
-@firm_member_required
-def notification_settings(request: FirmRequest) -> HttpResponse:
-    return render_coming_soon(
-        request,
-        title="Notifications",
-        heading="Notifications for text messages",
-        explanation="Badge counts and push notifications for new texts are set here once "
-        "texting is available.",
-    )

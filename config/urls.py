@@ -2,6 +2,8 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 
+from texting.notification_views import service_worker, web_manifest
+
 api_v1 = [
     path("", include("accounts.api.urls")),
     path("", include("contacts.api.urls")),
@@ -24,6 +26,10 @@ urlpatterns = [
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-docs"),
+    # At the root: a service worker's scope is at most its own folder (C9), and the manifest
+    # is the site's.
+    path("sw.js", service_worker, name="service-worker"),
+    path("manifest.webmanifest", web_manifest, name="web-manifest"),
 ]
 
 handler404 = "common.views.not_found"

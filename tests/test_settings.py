@@ -137,3 +137,21 @@ def test_a_bucket_switches_file_storage_to_s3() -> None:
     assert local.stdout.split()[0] == "django.core.files.storage.FileSystemStorage"
     # Private documents: no public ACL, and names never overwrite each other.
     assert s3.stdout.split() == ["storages.backends.s3.S3Storage", "None", "False"]
+
+
+def test_production_refuses_half_a_web_push_configuration(tmp_path: Path) -> None:
+    half = boot_production({**COMPLETE_ENV, "WEBPUSH_VAPID_PUBLIC_KEY": "BPublicKey"})
+    assert half.returncode != 0
+    assert "Web Push needs all of WEBPUSH_VAPID_PUBLIC_KEY" in half.stderr
+
+    secret = tmp_path / "vapid-private-key"
+    secret.write_text("private-key\n")
+    full = boot_production(
+        {
+            **COMPLETE_ENV,
+            "WEBPUSH_VAPID_PUBLIC_KEY": "BPublicKey",
+            "WEBPUSH_VAPID_PRIVATE_KEY_FILE": str(secret),
+            "WEBPUSH_VAPID_SUBJECT": "mailto:it@example-firm.com",
+        }
+    )
+    assert full.returncode == 0, full.stderr

@@ -97,3 +97,31 @@ class InvalidSettings(ApplicationError):
     """Settings input the service refuses; the forms refuse it first, with the same words."""
 
     error_type = "invalid_request"
+
+
+class PushNotConfigured(ApplicationError):
+    """The server has no VAPID keys (C9): nothing can be subscribed or sent."""
+
+    status_code = 409
+    error_type = "push_not_configured"
+
+    def __init__(self) -> None:
+        super().__init__("Push is not configured on this server.")
+
+
+class InvalidPushSubscription(ApplicationError):
+    """What the browser sent as its push subscription is not one (C9)."""
+
+    error_type = "invalid_subscription"
+
+
+class PushEndpointTaken(ApplicationError):
+    """The browser's subscription belongs to another account: it must subscribe anew."""
+
+    status_code = 409
+    error_type = "endpoint_taken"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This browser's push subscription belongs to another account; subscribe again."
+        )

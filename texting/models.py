@@ -404,3 +404,47 @@ class VerificationSubmission(FirmOwned):
 
     def __str__(self) -> str:
         return f"Verification submission {self.uuid}"
+
+
+class NotificationPreference(FirmOwned):
+    """One member's notifications for text messages (S5). A member without a row has the
+    defaults: badge counts on, push off."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # Unread counts on the navigation's Communications tab and on each conversation (C9).
+    badge_counts = models.BooleanField(default=True)
+    # A Web Push notification for each new inbound text, on every browser the member
+    # subscribed (C9).
+    push = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["firm", "user"], name="notification_preference_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Notification preferences of user {self.user_id}"
+
+
+class PushSubscription(FirmOwned):
+    """One browser's Web Push subscription for a member (C9): where the push service takes
+    our notifications (`endpoint`) and the keys the payload is encrypted to (RFC 8291).
+
+    An endpoint is one browser profile's, so it is unique across firms; a browser a member
+    of another firm subscribed first is told to subscribe anew (a new endpoint). Deleted
+    when the push service answers 404/410 (the browser dropped it), when the member
+    unsubscribes, or when they turn push off.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    endpoint = models.CharField(max_length=1000, unique=True)
+    # The browser's P-256 public key (65 bytes) and auth secret (16 bytes), base64url.
+    p256dh = models.CharField(max_length=100)
+    auth = models.CharField(max_length=40)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["firm", "user"], name="push_subscription_user")]
+
+    def __str__(self) -> str:
+        return f"Push subscription {self.uuid}"

@@ -1,5 +1,6 @@
-"""Forms of Settings > Text Messaging (S1, S4). They only parse and validate; the services in
-texting.services.setup check the same rules again and do the writes."""
+"""Forms of Settings > Text Messaging (S1, S4) and Settings > Notifications (S5). They only
+parse and validate; the services (texting.services.setup, .notifications) check the same
+rules again and do the writes."""
 
 import re
 from typing import Any
@@ -246,3 +247,29 @@ class EventRemindersForm(forms.Form):
         },
         help_text="Contacts notified by text get one reminder per event at this time.",
     )
+
+
+class NotificationPreferencesForm(forms.Form):
+    """A member's own notifications for text messages (S5)."""
+
+    badge_counts = forms.BooleanField(
+        label="Badge counts",
+        required=False,
+        help_text="Unread counts on the Communications tab and on each conversation.",
+    )
+    push = forms.BooleanField(
+        label="Push notifications",
+        required=False,
+        help_text=(
+            "A notification on this browser or phone for each new text: the contact's name "
+            "only, never the text or a phone number. On a phone, add Firm Texting to the "
+            "home screen first."
+        ),
+    )
+
+    def __init__(self, *args: Any, push_configured: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not push_configured:
+            # Disabled: the saved value stands whatever is posted.
+            self.fields["push"].disabled = True
+            self.fields["push"].help_text = "Push is not configured on this server."

@@ -13,6 +13,7 @@ from django_scopes import scope
 from .provider import ProviderUnavailable
 from .services import provider_event_process, provider_events_drain
 from .services.media import inbound_media_fetch
+from .services.notifications import inbound_push_send
 from .services.outbound_drain import outbound_drain
 from .services.outbox import outbox_sweep
 from .services.sending import (
@@ -149,3 +150,46 @@ def inbound_media_fetch_task(self: Task, firm_id: int, message_id: int) -> None:
     downloads only attachments not yet recorded and files each on a matter once."""
     with scope(firm=firm_id):
         inbound_media_fetch(firm_id=firm_id, message_id=message_id)
+
+
+# A push is worth a few quick retries, not hours of them: the text is in its thread anyway.
+PUSH_MAX_RETRIES = 3
+PUSH_RETRY_SECONDS = 15
+
+
+@shared_task(
+    bind=True,
+    name="texting.inbound_push_send",
+    acks_late=True,
+    ignore_result=True,
+    max_retries=PUSH_MAX_RETRIES,
+)
+def inbound_push_send_task(
+    self: Task, firm_id: int, message_ids: list[int], subscription_ids: list[int] | None = None
+) -> None:
+    """Web Push for one batch of new inbound texts (C9) to every browser of every member
+    with push on; enqueued on commit by the receiving service, one per batch.
+
+    Subscriptions the push service says are gone are deleted. Browsers it could not take a
+    notification for (connection error, 429, 5xx) are retried, only they, up to
+    PUSH_MAX_RETRIES times with backoff, then given up: a notification is not a record.
+    A duplicate run sends notifications that replace the first ones (same tag).
+    """
+    with scope(firm=firm_id):
+        report = inbound_push_send(
+            firm_id=firm_id, message_ids=message_ids, subscription_ids=subscription_ids
+        )
+    if not report.retry:
+        return
+    if self.request.is_eager or self.request.retries >= PUSH_MAX_RETRIES:
+        # No broker to retry through (the embedded default), or out of retries.
+        logger.warning(
+            "push notifications given up",
+            extra={"firm_id": firm_id, "subscriptions": len(report.retry)},
+        )
+        return
+    raise self.retry(
+        args=(firm_id, message_ids),
+        kwargs={"subscription_ids": sorted(report.retry)},
+        countdown=PUSH_RETRY_SECONDS * 2**self.request.retries,
+    )

@@ -26,6 +26,7 @@ from contacts.selectors import contact_list
 from . import selectors
 from .forms import ComposeForm, ConversationFilterForm
 from .models import Conversation, Message, MessageMedia
+from .notification_selectors import unread_badge_get
 from .services.reading import conversation_unread_clear
 from .services.sending import message_retry, message_send
 
@@ -64,9 +65,10 @@ def communications(request: FirmRequest) -> HttpResponse:
 
 @firm_member_required
 def unread_badge(request: FirmRequest) -> HttpResponse:
-    """The navigation's unread count (C9), polled by every page."""
-    total = selectors.unread_total(firm=request.firm, user=request.user)
-    return render(request, "texting/_unread_badge.html", {"unread_total": total})
+    """The navigation's unread count (C9), polled by every page; with badge counts off
+    (S5), an empty element that polls no more."""
+    badge = unread_badge_get(firm=request.firm, user=request.user)
+    return render(request, "texting/_unread_badge.html", {"unread_badge": badge})
 
 
 @firm_member_required

@@ -305,6 +305,23 @@ TEXTING_MAX_SEND_ATTEMPTS = env.int("TEXTING_MAX_SEND_ATTEMPTS", default=20)
 # provider's answers; the database work stays in the drain's own thread).
 TEXTING_DRAIN_SENDERS = env.int("TEXTING_DRAIN_SENDERS", default=4)
 
+# --- Web Push (C9): notifications of new texts to members who turned push on (S5) ----------
+
+# The VAPID key pair the push services know this server by (RFC 8292), base64url: the public
+# key as the browser's applicationServerKey (an uncompressed P-256 point), the private key as
+# its 32 raw bytes; the subject is a mailto: address push services may write to. Generate a
+# pair with `python manage.py webpush_vapid_keys`. Any of the three unset: push is "not
+# configured", the Notifications page says so, and nothing is sent.
+WEBPUSH_VAPID_PUBLIC_KEY = env.str("WEBPUSH_VAPID_PUBLIC_KEY", default="")
+WEBPUSH_VAPID_PRIVATE_KEY = env.str("WEBPUSH_VAPID_PRIVATE_KEY", default="")
+WEBPUSH_VAPID_SUBJECT = env.str("WEBPUSH_VAPID_SUBJECT", default="")
+# Seconds a push service keeps a notification for a phone that is offline: a "new text"
+# alert that arrives much later is noise (the badge and the thread have it by then).
+WEBPUSH_TTL_SECONDS = env.int("WEBPUSH_TTL_SECONDS", default=600)
+# Subscriptions must name an https endpoint on a DNS name; plain http and IP addresses (a
+# local test push service) only with DEBUG or this set.
+WEBPUSH_ALLOW_HTTP_ENDPOINTS = env.bool("WEBPUSH_ALLOW_HTTP_ENDPOINTS", default=False)
+
 # --- Logging: no message bodies or phone numbers, ever (STYLE.md section 10) ---------------
 
 LOGGING = {

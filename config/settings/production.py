@@ -28,6 +28,7 @@ FIELD_ENCRYPTION_KEYS = [k for k in _file_or_env("FIELD_ENCRYPTION_KEYS").split(
 PROVIDER_PASSWORD = _file_or_env("PROVIDER_PASSWORD") or PROVIDER_PASSWORD
 PROVIDER_CLIENT_SECRET = _file_or_env("PROVIDER_CLIENT_SECRET") or PROVIDER_CLIENT_SECRET
 WEBHOOK_PASSWORD = _file_or_env("WEBHOOK_PASSWORD") or WEBHOOK_PASSWORD
+WEBPUSH_VAPID_PRIVATE_KEY = _file_or_env("WEBPUSH_VAPID_PRIVATE_KEY") or WEBPUSH_VAPID_PRIVATE_KEY
 
 _required = {
     "DJANGO_SECRET_KEY": SECRET_KEY,
@@ -57,6 +58,18 @@ if _bad_keys:
         "(32 url-safe base64 bytes); generate one with "
         "`python -c 'from cryptography.fernet import Fernet; "
         "print(Fernet.generate_key().decode())'`."
+    )
+# Web Push is optional, but half a configuration is a mistake to report at boot.
+_webpush = {
+    "WEBPUSH_VAPID_PUBLIC_KEY": WEBPUSH_VAPID_PUBLIC_KEY,
+    "WEBPUSH_VAPID_PRIVATE_KEY": WEBPUSH_VAPID_PRIVATE_KEY,
+    "WEBPUSH_VAPID_SUBJECT": WEBPUSH_VAPID_SUBJECT,
+}
+if any(_webpush.values()) and not all(_webpush.values()):
+    raise ImproperlyConfigured(
+        "Web Push needs all of "
+        + ", ".join(_webpush)
+        + "; set the missing ones or none (see .env.example)."
     )
 if len(SECRET_KEY) < 50:
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be at least 50 characters long.")

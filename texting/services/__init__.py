@@ -6,7 +6,8 @@
 - outbox: the sweeper that re-drives tasks a lost broker message or a dead worker left (N1);
 - receiving: inbound texts into conversations (C6); media: MMS attachments (C7);
 - optouts: STOP/START/HELP and the opt-out list (C10);
-- reading: read state and unread counts (C9).
+- reading: read state and unread counts (C9);
+- notifications: badge and push preferences, browsers' push subscriptions, Web Push (S5, C9).
 """
 
 from .event_processing import provider_event_process, provider_events_drain

@@ -27,6 +27,7 @@ from contacts.models import PhoneNumber
 from ..models import Conversation, DroppedInbound, Message, ProviderEvent
 from ..provider.callbacks import MessageEvent
 from ..provider.util import mask_number, parse_timestamp
+from .notifications import inbound_push_enqueue
 from .optouts import inbound_keyword_apply
 from .reading import unread_counts_add
 
@@ -139,11 +140,12 @@ def inbound_events_apply(*, firm: Firm, events: Sequence[ProviderEvent]) -> list
     before, when the text was already processed: then nothing else happens), or None when
     the text was dropped (C6). New messages become their conversation's last message,
     count as unread for every member (C9), have their media fetched by a task enqueued on
-    commit (C7), and are checked for C10 words (opt-out, opt-in, HELP).
+    commit (C7), are checked for C10 words (opt-out, opt-in, HELP), and are pushed to the
+    browsers of members who turned push on, by one task for the batch (C9).
 
     A batch costs about the queries of one text: the senders' conversations, the texts
     stored before, the new ones, the conversations' last message and the unread counts are
-    each one query for all of them.
+    each one query for all of them; with push configured, one EXISTS more (C9).
     """
     if any(event.firm_id != firm.id for event in events):
         raise ProviderEvent.DoesNotExist
@@ -185,6 +187,8 @@ def inbound_events_apply(*, firm: Firm, events: Sequence[ProviderEvent]) -> list
     unread_counts_add(firm=firm, counts=Counter(message.conversation_id for message, _ in new))
     for message, data in new:
         _received(firm=firm, message=message, data=data)
+    # One push task for the batch, and only for a firm where someone subscribed (C9).
+    inbound_push_enqueue(firm=firm, message_ids=[message.id for message, _ in new])
     return results
 
 
