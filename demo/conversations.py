@@ -23,8 +23,9 @@ correlated subquery on the (conversation, created_at) index), far cheaper than u
 
 import random
 import string
+import uuid
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -42,6 +43,7 @@ from texting.provider import failure_for_code
 from texting.segments import segment_count
 
 from . import text_scripts as scripts
+from .bulk import rows_insert, table_analyze
 
 HISTORY_DAYS = 42
 # Contacts the firm texted only before the six weeks of history: this many days ago at most.
@@ -70,6 +72,30 @@ _MONTHS = (
     "December",
 )
 _ID_ALPHABET = string.ascii_lowercase + string.digits
+# The columns a demo text sets; the others keep their defaults (NULL), as for a text that
+# was never retried, queued or given media.
+MESSAGE_FIELDS = (
+    "uuid",
+    "firm_id",
+    "created_at",
+    "updated_at",
+    "conversation_id",
+    "direction",
+    "body",
+    "status",
+    "failure_reason",
+    "error_code",
+    "provider_message_id",
+    "segments",
+    "from_e164",
+    "to_e164",
+    "sent_by_id",
+    "automated",
+    "attempts",
+    "sent_at",
+    "delivered_at",
+    "failed_at",
+)
 _BUSINESS_DAY_START = time(8, 30)
 _BUSINESS_DAY_MINUTES = 9 * 60
 _OPENING = tuple(e for e in scripts.EXCHANGES if e.opener)
@@ -126,12 +152,16 @@ class ConversationPlan:
         attorney: User,
         staff: User,
         now: datetime,
+        progress: Callable[[int], Any] | None = None,
     ) -> "ConversationPlan":
+        """`progress(n)` is called as each conversation's `n` texts are written in memory."""
         plan = cls(firm=firm, firm_number=firm_number, users=(attorney, staff))
         writer = _ThreadWriter(firm=firm, rng=rng, attorney=attorney, staff=staff, now=now)
         quotas = _quotas(rng, len(contacts), messages)
         for texted, quota in zip(contacts, quotas, strict=True):
             texts = writer.texts(texted, quota)
+            if progress is not None:
+                progress(len(texts))
             if texts:
                 last_outbound = max(text.at for text in texts if text.outbound)
                 created = texts[0].at
@@ -198,15 +228,21 @@ class ConversationPlan:
             for batch in _batches(conversations, batch_size):
                 Conversation.objects.bulk_create(batch)
                 bar.update(len(batch))
-            for messages in _batches_of(self._messages(rng), batch_size):
-                Message.objects.bulk_create(messages)
-                bar.update(len(messages))
+            rows_insert(
+                Message,
+                MESSAGE_FIELDS,
+                self._message_rows(rng),
+                batch_size=batch_size,
+                progress=bar.update,
+            )
             read_states = list(self._read_states())
             for batch in _batches(read_states, batch_size):
                 ReadState.objects.bulk_create(batch)
                 bar.update(len(batch))
         # Second pass: the last message of each conversation has its id only now. No two
-        # texts of a conversation share a time, so the newest one is its last text.
+        # texts of a conversation share a time, so the newest one is its last text. The
+        # statistics first, or the subquery may scan all of the firm's texts per conversation.
+        table_analyze(Message)
         newest = (
             Message.objects.for_firm(self.firm)
             .filter(conversation=OuterRef("pk"))
@@ -220,52 +256,71 @@ class ConversationPlan:
         )
         bar.update(updated)
 
-    def _messages(self, rng: random.Random) -> Iterator[Message]:
+    def _message_rows(self, rng: random.Random) -> Iterator[tuple[Any, ...]]:
         used_ids: set[str] = set()
+        defaults = {name: None for name in MESSAGE_FIELDS} | {
+            "firm_id": self.firm.id,
+            "failure_reason": "",
+            "automated": False,
+            "attempts": 0,
+        }
         for thread in self.threads:
             last = len(thread.texts) - 1
+            values = defaults | {"conversation_id": thread.conversation.id}
             for position, text in enumerate(thread.texts):
                 failure = thread.failure_code if position == last else None
-                yield self._message(rng, thread, text, failure, used_ids)
+                row = values | self._message_values(rng, thread, text, failure, used_ids)
+                yield tuple(row[name] for name in MESSAGE_FIELDS)
 
-    def _message(
+    def _message_values(
         self,
         rng: random.Random,
         thread: _Thread,
         text: _Text,
         failure_code: int | None,
         used_ids: set[str],
-    ) -> Message:
-        message = Message(
-            firm=self.firm,
-            conversation=thread.conversation,
-            body=text.body,
-            segments=segment_count(text.body),
-            provider_message_id=_provider_message_id(rng, text.at, used_ids),
-            created_at=text.at,
-            updated_at=text.at,
-        )
+    ) -> dict[str, Any]:
+        """The columns of one text that differ from MESSAGE_FIELDS' defaults, as the texting
+        services would have left them."""
+        values: dict[str, Any] = {
+            "uuid": uuid.uuid4(),
+            "body": text.body,
+            "segments": segment_count(text.body),
+            "provider_message_id": _provider_message_id(rng, text.at, used_ids),
+            "created_at": text.at,
+            "updated_at": text.at,
+        }
         if not text.outbound:
-            message.direction = Message.Direction.INBOUND
-            message.status = Message.Status.RECEIVED
-            message.from_e164, message.to_e164 = thread.number, self.firm_number
-            return message
-        message.direction = Message.Direction.OUTBOUND
-        message.from_e164, message.to_e164 = self.firm_number, thread.number
-        message.sent_by = text.sender
-        message.attempts = 1
-        message.sent_at = text.at + timedelta(milliseconds=rng.randint(300, 2500))
+            return values | {
+                "direction": Message.Direction.INBOUND,
+                "status": Message.Status.RECEIVED,
+                "from_e164": thread.number,
+                "to_e164": self.firm_number,
+            }
+        sent_at = text.at + timedelta(milliseconds=rng.randint(300, 2500))
+        values |= {
+            "direction": Message.Direction.OUTBOUND,
+            "from_e164": self.firm_number,
+            "to_e164": thread.number,
+            "sent_by_id": text.sender.id if text.sender else None,
+            "attempts": 1,
+            "sent_at": sent_at,
+        }
         if failure_code is None:
-            message.status = Message.Status.DELIVERED
-            message.delivered_at = message.sent_at + timedelta(seconds=rng.randint(2, 20))
-            message.updated_at = message.delivered_at
-        else:
-            message.status = Message.Status.FAILED
-            message.failure_reason = failure_for_code(failure_code).reason
-            message.error_code = failure_code
-            message.failed_at = message.sent_at + timedelta(seconds=rng.randint(5, 90))
-            message.updated_at = message.failed_at
-        return message
+            delivered_at = sent_at + timedelta(seconds=rng.randint(2, 20))
+            return values | {
+                "status": Message.Status.DELIVERED,
+                "delivered_at": delivered_at,
+                "updated_at": delivered_at,
+            }
+        failed_at = sent_at + timedelta(seconds=rng.randint(5, 90))
+        return values | {
+            "status": Message.Status.FAILED,
+            "failure_reason": failure_for_code(failure_code).reason,
+            "error_code": failure_code,
+            "failed_at": failed_at,
+            "updated_at": failed_at,
+        }
 
     def _read_states(self) -> Iterator[ReadState]:
         for thread in self.threads:
@@ -460,14 +515,3 @@ def _timestamps_as_given(*model_classes: type[models.Model]) -> Iterator[None]:
 def _batches(rows: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
     for start in range(0, len(rows), size):
         yield rows[start : start + size]
-
-
-def _batches_of(rows: Iterator[Message], size: int) -> Iterator[list[Message]]:
-    batch: list[Message] = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch

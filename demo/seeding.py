@@ -138,24 +138,31 @@ def demo_seed(
     firms: int,
     contacts_per_firm: int = DEFAULT_CONTACTS_PER_FIRM,
     messages_per_firm: int | None = None,
+    conversations_per_firm: int | None = None,
     password: str | None = None,
     progress_file: TextIO | None = None,
 ) -> list[SeededFirm]:
     """Make `firms` new demo firms with `contacts_per_firm` contacts and `messages_per_firm`
-    texts each (None: `default_messages`), texting set up through the provider.
+    texts each (None: `default_messages`), texting set up through the provider. The texts go
+    to `conversations_per_firm` of the contacts (None: every contact has a conversation).
 
     Each firm is committed on its own (all of it or none of it), after its toll-free number
     was ordered. `password`, if given, is every user's password; otherwise each gets a
     random one. Progress bars go to `progress_file` (none if it is None). Raises ValueError
-    for a negative count, texts without contacts or a password shorter than
-    MIN_PASSWORD_LENGTH; DemoSeedError (ProviderUnreachable, NumberOrderFailed) when no
-    number could be ordered, with `firms_made` the firms committed before.
+    for a negative count, texts without contacts, more conversations than contacts or a
+    password shorter than MIN_PASSWORD_LENGTH; DemoSeedError (ProviderUnreachable,
+    NumberOrderFailed) when no number could be ordered, with `firms_made` the firms
+    committed before.
     """
     if messages_per_firm is None:
         messages_per_firm = default_messages(contacts_per_firm)
     if firms < 0 or contacts_per_firm < 0 or messages_per_firm < 0:
         raise ValueError("Counts cannot be negative.")
-    if messages_per_firm and not contacts_per_firm:
+    if conversations_per_firm is None:
+        conversations_per_firm = contacts_per_firm
+    if not 0 <= conversations_per_firm <= contacts_per_firm:
+        raise ValueError("Conversations must be between 0 and the number of contacts.")
+    if messages_per_firm and not conversations_per_firm:
         raise ValueError("Texts need contacts to text.")
     if password is not None and len(password) < MIN_PASSWORD_LENGTH:
         raise ValueError(f"The password must be at least {MIN_PASSWORD_LENGTH} characters.")
@@ -171,6 +178,7 @@ def demo_seed(
                 index=index,
                 contacts=contacts_per_firm,
                 messages=messages_per_firm,
+                conversations=conversations_per_firm,
                 toll_free_number=number,
                 password=password,
                 progress_file=progress_file,
@@ -186,11 +194,13 @@ def demo_firm_seed(
     contacts: int,
     messages: int,
     toll_free_number: str,
+    conversations: int | None = None,
     password: str | None = None,
     progress_file: TextIO | None = None,
 ) -> SeededFirm:
     """One demo firm, the `index`-th of a run, texting from `toll_free_number` (ordered
-    already), with its users, contacts, matters and `messages` texts."""
+    already), with its users, contacts, matters and `messages` texts in `conversations`
+    conversations (None: one with every contact)."""
     rng = random.Random(f"firm-texting-demo-{index}")  # noqa: S311 - demo data, not secrets
     # Its own generator, so the texts never change who the contacts are.
     text_rng = random.Random(f"firm-texting-demo-{index}-texts")  # noqa: S311
@@ -210,21 +220,23 @@ def demo_firm_seed(
         plan = _ContactPlan.build(firm=firm, rng=rng, count=contacts, area_codes=profile.area_codes)
         matters = _matters_build(firm=firm, rng=rng, plan=plan, attorney=attorney)
         _texting_settings_create(firm=firm, domain=domain, office_line=plan.office_line)
-        conversations = ConversationPlan.build(
-            firm=firm,
-            rng=text_rng,
-            firm_number=toll_free_number,
-            contacts=_texted_contacts(plan, matters),
-            messages=messages,
-            attorney=attorney,
-            staff=staff,
-            now=timezone.now(),
-        )
+        with _progress_bar(f"{firm.name[:22]}: texts", messages, progress_file, "text") as bar:
+            texting = ConversationPlan.build(
+                firm=firm,
+                rng=text_rng,
+                firm_number=toll_free_number,
+                contacts=_texted_contacts(plan, matters, conversations, text_rng),
+                messages=messages,
+                attorney=attorney,
+                staff=staff,
+                now=timezone.now(),
+                progress=bar.update,
+            )
         _insert_all(
             firm=firm,
             plan=plan,
             matters=matters,
-            conversations=conversations,
+            conversations=texting,
             rng=text_rng,
             progress_file=progress_file,
         )
@@ -244,7 +256,7 @@ def demo_firm_seed(
             for m in matters
         ),
         toll_free_number=toll_free_number,
-        messages=conversations.message_count,
+        messages=texting.message_count,
     )
 
 
@@ -602,14 +614,7 @@ def _insert_all(
         (Folder, folders),
     ]
     total = sum(len(rows) for _, rows in tables) + conversations.rows()
-    with tqdm(
-        total=total,
-        desc=firm.name[:30],
-        unit="row",
-        file=progress_file,
-        disable=progress_file is None or total == 0,
-        leave=True,
-    ) as bar:
+    with _progress_bar(f"{firm.name[:22]}: rows", total, progress_file) as bar:
         for model, rows in tables:
             for batch in _batches(rows, BATCH_SIZE):
                 model.objects.bulk_create(batch)  # type: ignore[attr-defined]
@@ -617,20 +622,45 @@ def _insert_all(
         conversations.write(rng=rng, batch_size=BATCH_SIZE, bar=bar)
 
 
+def _progress_bar(
+    desc: str, total: int, progress_file: TextIO | None, unit: str = "row"
+) -> "tqdm[Any]":
+    """A bar on `progress_file` (none without one): texts written in memory, then rows."""
+    return tqdm(
+        total=total,
+        desc=desc,
+        unit=unit,
+        file=progress_file,
+        disable=progress_file is None or total == 0,
+        leave=True,
+    )
+
+
 def _batches(rows: Sequence[_ModelT], size: int) -> Iterable[Sequence[_ModelT]]:
     for start in range(0, len(rows), size):
         yield rows[start : start + size]
 
 
-def _texted_contacts(plan: _ContactPlan, matters: list[_PlannedMatter]) -> list[TextedContact]:
-    """Every contact with its texting number and the first matter it is the client of."""
+def _texted_contacts(
+    plan: _ContactPlan,
+    matters: list[_PlannedMatter],
+    conversations: int | None,
+    rng: random.Random,
+) -> list[TextedContact]:
+    """The contacts the firm has texted, each with its texting number and the first matter it
+    is the client of: every contact, or `conversations` of them drawn at random (in the order
+    they were made, so a firm's busiest threads are spread over its contact list)."""
     matter_of: dict[int, str] = {}
     for planned in matters:
         matter_of.setdefault(id(planned.matter.client), planned.matter.description)
-    return [
+    texted = [
         TextedContact(contact=contact, number=number, matter=matter_of.get(id(contact)))
         for contact, number in zip(plan.contacts, plan.texting_numbers, strict=True)
     ]
+    if conversations is None or conversations >= len(texted):
+        return texted
+    chosen = sorted(rng.sample(range(len(texted)), conversations))
+    return [texted[index] for index in chosen]
 
 
 def _seeded_contacts(

@@ -19,6 +19,7 @@ GSM7_BASIC = frozenset(
     "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
 )
 GSM7_EXTENSION = frozenset("^{}\\[~]|€\f")
+GSM7_ALL = GSM7_BASIC | GSM7_EXTENSION
 
 GSM7_SINGLE = 160
 GSM7_PART = 153
@@ -47,11 +48,18 @@ class SegmentInfo:
 
 def is_gsm7(text: str) -> bool:
     """True when every character of `text` exists in the GSM-7 alphabet (basic or extension)."""
-    return all(ch in GSM7_BASIC or ch in GSM7_EXTENSION for ch in text)
+    return GSM7_ALL.issuperset(text)
 
 
 def encoding_of(text: str) -> Encoding:
     return Encoding.GSM7 if is_gsm7(text) else Encoding.UCS2
+
+
+def _units(text: str, encoding: Encoding) -> int:
+    """Septets or UTF-16 code units of `text`, counted in C: this runs for every text stored."""
+    if encoding is Encoding.GSM7:
+        return len(text) + sum(text.count(ch) for ch in GSM7_EXTENSION)
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 def _costs(text: str, encoding: Encoding) -> list[int]:
@@ -66,12 +74,11 @@ def segment_info(text: str) -> SegmentInfo:
     single, part = (
         (GSM7_SINGLE, GSM7_PART) if encoding is Encoding.GSM7 else (UCS2_SINGLE, UCS2_PART)
     )
-    costs = _costs(text, encoding)
-    units = sum(costs)
+    units = _units(text, encoding)
     if units <= single:
         return SegmentInfo(encoding, 1, units, single, single - units)
     segments, used = 1, 0
-    for cost in costs:
+    for cost in _costs(text, encoding):
         if used + cost > part:  # an escape or surrogate pair moves whole to the next part
             segments += 1
             used = 0

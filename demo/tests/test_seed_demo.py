@@ -259,6 +259,9 @@ def test_given_password_is_every_users_password() -> None:
         ("--contacts", "-1"),
         ("--messages", "-5"),
         ("--contacts", "0", "--messages", "5"),
+        ("--contacts", "5", "--conversations", "6"),
+        ("--contacts", "5", "--conversations", "-1"),
+        ("--contacts", "5", "--conversations", "0", "--messages", "3"),
     ],
 )
 def test_bad_flags_are_refused_and_nothing_is_made(args: tuple[str, ...]) -> None:
@@ -477,6 +480,22 @@ def test_message_counts_match_the_flag(
         assert seeded["messages"] == expected
         assert Message.objects.filter(firm__uuid=seeded["id"]).count() == expected
         assert Conversation.objects.filter(firm__uuid=seeded["id"]).count() == 20
+
+
+@pytest.mark.django_db
+def test_conversations_flag_texts_only_that_many_contacts(unscoped: None) -> None:
+    data, _ = seed("--contacts", "30", "--conversations", "12", "--messages", "200")
+    seeded = data["firms"][0]
+    firm = Firm.objects.get(uuid=seeded["id"])
+
+    assert len(seeded["contacts"]) == 30
+    texted = set(Conversation.objects.filter(firm=firm).values_list("contact__uuid", flat=True))
+    assert len(texted) == 12
+    assert {str(uuid) for uuid in texted} <= {c["id"] for c in seeded["contacts"]}
+    assert Message.objects.filter(firm=firm).count() == seeded["messages"] == 200
+    # Spread over the chosen contacts, not only the first ones made.
+    positions = [i for i, c in enumerate(seeded["contacts"]) if c["id"] in map(str, texted)]
+    assert positions != list(range(12))
 
 
 @pytest.mark.django_db

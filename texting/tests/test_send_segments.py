@@ -1,6 +1,8 @@
 """Segment counting (C5): GSM-7 160 / 153, UCS-2 70 / 67, extension characters count two."""
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from texting.segments import Encoding, segment_count, segment_info
 
@@ -44,3 +46,18 @@ def test_the_compose_box_sees_the_room_left() -> None:
     assert segment_info("a" * 170).per_segment == 153
     assert segment_info("a" * 170).remaining == 153 - 17
     assert segment_info("ы" * 10).remaining == 60
+
+
+# GSM-7 basic and extension characters, others that force UCS-2, an astral emoji and a lone
+# surrogate (JSON may carry one): the units counted in C agree with a per-character count.
+_MIXED = st.text(alphabet=st.sampled_from([*"ab {}[]€~|^\fé中ñ", "🙂", "\ud800"]))
+
+
+@given(_MIXED)
+def test_units_are_the_sum_of_each_characters_cost(text: str) -> None:
+    info = segment_info(text)
+    if info.encoding is Encoding.GSM7:
+        expected = sum(2 if ch in "{}[]€~|^\f" else 1 for ch in text)
+    else:
+        expected = sum(2 if ord(ch) > 0xFFFF else 1 for ch in text)
+    assert info.units == expected

@@ -56,6 +56,12 @@ class Command(BaseCommand):
             f"at most {DEFAULT_MESSAGES_MAX:,}; 0 for none).",
         )
         parser.add_argument(
+            "--conversations",
+            type=int,
+            default=None,
+            help="Contacts per firm the texts go to, each a conversation (default: every contact).",
+        )
+        parser.add_argument(
             "--password",
             help="One password for every demo user (at least "
             f"{MIN_PASSWORD_LENGTH} characters); random ones otherwise.",
@@ -73,11 +79,15 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         firms, contacts, messages = options["firms"], options["contacts"], options["messages"]
-        password = options["password"]
+        conversations, password = options["conversations"], options["password"]
         if firms < 1 or contacts < 0 or (messages is not None and messages < 0):
             raise CommandError("--firms must be at least 1; --contacts and --messages >= 0.")
+        if conversations is not None and not 0 <= conversations <= contacts:
+            raise CommandError("--conversations must be between 0 and --contacts.")
         if messages and not contacts:
             raise CommandError("--messages needs --contacts of at least 1: texts need contacts.")
+        if messages and conversations == 0:
+            raise CommandError("--messages needs --conversations of at least 1.")
         if password is not None and len(password) < MIN_PASSWORD_LENGTH:
             raise CommandError(f"--password must be at least {MIN_PASSWORD_LENGTH} characters.")
 
@@ -95,6 +105,7 @@ class Command(BaseCommand):
                 firms=firms,
                 contacts_per_firm=contacts,
                 messages_per_firm=messages,
+                conversations_per_firm=conversations,
                 password=password,
                 progress_file=progress_file,
             )
