@@ -38,7 +38,7 @@ from tqdm import tqdm
 
 from accounts.models import Firm, User
 from contacts.models import Contact
-from texting.models import Conversation, Message, ReadState
+from texting.models import Conversation, Message, ReadState, preview_of
 from texting.provider import failure_for_code
 from texting.segments import segment_count
 
@@ -180,6 +180,12 @@ class ConversationPlan:
                 created_at=created,
                 updated_at=last_at or created,
             )
+            if texts:
+                last = texts[-1]
+                conversation.last_message_direction = (
+                    Message.Direction.OUTBOUND if last.outbound else Message.Direction.INBOUND
+                )
+                conversation.last_message_preview = preview_of(last.body)
             plan.threads.append(_Thread(conversation, texted.number, texts))
         plan._failures_choose()
         plan._unread_choose()

@@ -140,6 +140,11 @@ class Conversation(WrittenPerText):
         "Message", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     last_message_at = models.DateTimeField(null=True, blank=True)
+    # The last message's direction and first characters, copied when it becomes the last
+    # one: a row of the list then reads nothing of the large messages table, whose pages a
+    # long list would otherwise fetch one by one from disk (benchmarks/read_path.py).
+    last_message_direction = models.CharField(max_length=10, blank=True, default="")
+    last_message_preview = EncryptedTextField(blank=True, default="")
     # The last time the firm texted this contact: inbound texts are accepted only after one
     # (C6), and among contacts sharing a number the most recently texted gets the reply.
     last_outbound_at = models.DateTimeField(null=True, blank=True)
@@ -150,10 +155,23 @@ class Conversation(WrittenPerText):
                 fields=["firm", "contact"], name="one_conversation_per_contact"
             ),
         ]
-        indexes = [models.Index(fields=["firm", "-last_message_at"])]
+        # The Communications tab's order; with the id, a page deep in the list is an
+        # index-only walk instead of sorting all of the firm's conversations.
+        indexes = [
+            models.Index(fields=["firm", "-last_message_at", "-id"], name="conversation_list_order")
+        ]
 
     def __str__(self) -> str:
         return f"Conversation {self.uuid}"
+
+
+# Characters of a text kept as its conversation's preview; the list shows up to 90.
+PREVIEW_CHARS = 100
+
+
+def preview_of(body: str) -> str:
+    """What a conversation keeps of its last text's body for the list (empty: media only)."""
+    return body[:PREVIEW_CHARS]
 
 
 class Message(WrittenPerText):

@@ -1,13 +1,24 @@
 """Reads for texting."""
 
+from collections import defaultdict
+from typing import cast
+
+from django.core.paginator import Page, Paginator
 from django.db.models import OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
 from accounts.models import Firm, User
-from contacts.models import Contact
+from contacts.models import Contact, PhoneNumber
 from matters.models import Matter, MatterRelatedContact
 
-from .models import Conversation, Message, ProviderEvent, ReadState, TextingSettings
+from .models import (
+    Conversation,
+    Message,
+    MessageMedia,
+    ProviderEvent,
+    ReadState,
+    TextingSettings,
+)
 
 # Status callbacks arrive in any order; a later stage never gives way to an earlier one
 # and a terminal result (delivered or failed) is final (PROVIDER_API.md §2).
@@ -68,6 +79,89 @@ def conversations_visible(
     return conversations
 
 
+# What a thread shows of a text. The other columns, seven of them timestamps the delivery
+# pipeline keeps, are not loaded: turning them into Python objects cost a page more than
+# its queries did (benchmarks/read_path.py).
+THREAD_MESSAGE_FIELDS = frozenset(
+    {
+        "id",
+        "uuid",
+        "firm",
+        "conversation",
+        "created_at",
+        "direction",
+        "body",
+        "status",
+        "failure_reason",
+        "sent_by",
+        "automated",
+        "retry_of",
+    }
+)
+
+
+def _message_fields_except(shown: frozenset[str] | set[str], *, prefix: str = "") -> list[str]:
+    return [
+        prefix + field.name for field in Message._meta.concrete_fields if field.name not in shown
+    ]
+
+
+def conversations_matching(
+    *,
+    firm: Firm,
+    contact: Contact | None = None,
+    matter: Matter | None = None,
+    query: str = "",
+) -> QuerySet[Conversation]:
+    """Visible conversations with texts, newest activity first, that match `query`: every
+    word of it in the contact's name, or, for a query without letters, its digits (three
+    or more) in the contact's texting number. Only what decides which rows and in which
+    order: nothing joined in.
+
+    The name is matched against `sort_name`, kept lower-cased, so the search is a plain
+    LIKE that a trigram index serves (contacts migration 0002); the number through a
+    subquery on the same kind of index. Name or number, never both in one OR: the planner
+    can use neither index for an OR across the two tables, and scans every conversation.
+    """
+    conversations = (
+        conversations_visible(firm=firm, contact=contact, matter=matter)
+        .filter(last_message_at__isnull=False)
+        .order_by("-last_message_at", "-id")
+    )
+    words = query.lower().split()
+    if not words:
+        return conversations
+    if not any(ch.isalpha() for ch in query):  # "310-555", "(202) 555 0143": a number
+        digits = "".join(ch for ch in query if ch.isdigit())
+        if len(digits) < 3:
+            return conversations.none()
+        numbers = PhoneNumber.objects.for_firm(firm).filter(
+            is_texting_number=True, number_e164__contains=digits
+        )
+        return conversations.filter(contact_id__in=Subquery(numbers.values("contact_id")))
+    match = Q()
+    for word in words:
+        match &= Q(contact__sort_name__contains=word)
+    return conversations.filter(match)
+
+
+def conversation_rows(
+    *, firm: Firm, user: User, conversations: QuerySet[Conversation]
+) -> QuerySet[Conversation]:
+    """`conversations` (any filtered, ordered, possibly sliced query) as rows to show: the
+    contact, the last message and `user`'s unread count joined in, in the same order."""
+    unread = ReadState.objects.filter(conversation=OuterRef("pk"), user=user).values(
+        "unread_count"
+    )[:1]
+    return (
+        Conversation.objects.for_firm(firm)
+        .filter(pk__in=conversations.values("pk"))
+        .select_related("contact", "last_message")
+        .annotate(unread=Coalesce(Subquery(unread), Value(0)))
+        .order_by("-last_message_at", "-id")
+    )
+
+
 def conversation_list(
     *,
     firm: Firm,
@@ -76,34 +170,38 @@ def conversation_list(
     matter: Matter | None = None,
     query: str = "",
 ) -> QuerySet[Conversation]:
-    """Visible conversations, newest activity first, each with `unread` for `user`.
+    """Visible conversations, newest activity first, each with `unread` for `user`: one
+    query, so a page of rows costs the same however many messages the threads hold. Pages
+    deep in a long list: `conversation_page`."""
+    matching = conversations_matching(firm=firm, contact=contact, matter=matter, query=query)
+    return conversation_rows(firm=firm, user=user, conversations=matching)
 
-    One query: the contact, the last message and the user's unread count come joined in,
-    so a page of rows costs the same however many messages the threads hold.
+
+def conversation_page(
+    *,
+    firm: Firm,
+    user: User,
+    number: str | int | None,
+    per_page: int,
+    contact: Contact | None = None,
+    matter: Matter | None = None,
+    query: str = "",
+) -> Page[Conversation]:
+    """Page `number` of `conversation_list` (the last for one past it, the first for junk).
+
+    Three queries whatever the page: the count and the page's ids on the bare conversations
+    (an index scan, however deep the page), then only those rows with their contacts.
+    Slicing the joined list instead would join every row before the offset.
     """
-    unread = ReadState.objects.filter(conversation=OuterRef("pk"), user=user).values(
-        "unread_count"
-    )[:1]
-    conversations = (
-        conversations_visible(firm=firm, contact=contact, matter=matter)
-        .filter(last_message_at__isnull=False)
-        .select_related("contact", "last_message")
-        .annotate(unread=Coalesce(Subquery(unread), Value(0)))
-        .order_by("-last_message_at", "-id")
+    matching = conversations_matching(firm=firm, contact=contact, matter=matter, query=query)
+    page = Paginator(matching, per_page).get_page(number)
+    rows = conversation_rows(
+        firm=firm, user=user, conversations=cast("QuerySet[Conversation]", page.object_list)
     )
-    text = query.strip()
-    if text:
-        digits = "".join(ch for ch in text if ch.isdigit())
-        match = Q(contact__sort_name__icontains=text) | Q(contact__company_name__icontains=text)
-        for word in text.split():
-            match |= Q(contact__first_name__icontains=word) | Q(contact__last_name__icontains=word)
-        if len(digits) >= 3:
-            match |= Q(
-                contact__phone_numbers__is_texting_number=True,
-                contact__phone_numbers__number_e164__contains=digits,
-            )
-        conversations = conversations.filter(match).distinct()
-    return conversations
+    # The rows show the conversation's own copy of its last text's preview (C3): the
+    # messages table is not read at all.
+    page.object_list = rows.select_related(None).select_related("contact")
+    return page
 
 
 def message_thread(*, firm: Firm, conversation: Conversation) -> QuerySet[Message]:
@@ -143,35 +241,66 @@ def conversation_of(*, firm: Firm, contact: Contact) -> Conversation | None:
     return Conversation.objects.for_firm(firm).filter(contact=contact).first()
 
 
+def _thread_messages(*, firm: Firm, conversation: Conversation) -> QuerySet[Message]:
+    return (
+        Message.objects.for_firm(firm)
+        .filter(conversation=conversation)
+        .select_related("sent_by", "retried_by")
+        .defer(
+            *_message_fields_except(THREAD_MESSAGE_FIELDS),
+            *_message_fields_except({"id", "retry_of"}, prefix="retried_by__"),
+        )
+    )
+
+
+def _shown(*, firm: Firm, conversation: Conversation, messages: list[Message]) -> list[Message]:
+    """`messages` ready to show: each with its conversation (the page's one, not a copy
+    joined in per row) and its attachments as `attachments`, all fetched in one query.
+    Cheaper than prefetch_related, which builds a queryset per message."""
+    attachments: dict[int, list[MessageMedia]] = defaultdict(list)
+    if messages:
+        media = MessageMedia.objects.for_firm(firm).filter(
+            message_id__in=[message.id for message in messages]
+        )
+        for item in media.order_by("position"):
+            attachments[item.message_id].append(item)
+    for message in messages:
+        message.conversation = conversation
+        message.attachments = attachments.get(message.id, [])  # type: ignore[attr-defined]
+    return messages
+
+
 def thread_recent(
     *, firm: Firm, conversation: Conversation, since: Message | None = None
 ) -> list[Message]:
     """What the conversation page keeps live: the newest THREAD_WINDOW messages, or every
     message from `since` on (the first one the page showed, so the window grows as texts
-    arrive instead of dropping the oldest off the top). Oldest first."""
-    messages = message_thread(firm=firm, conversation=conversation)
+    arrive instead of dropping the oldest off the top). Oldest first, with `attachments`."""
+    messages = _thread_messages(firm=firm, conversation=conversation)
     if since is not None:
-        return list(
+        recent = list(
             messages.filter(
                 Q(created_at__gt=since.created_at)
                 | Q(created_at=since.created_at, id__gte=since.id)
-            )
+            ).order_by("created_at", "id")
         )
-    newest = messages.order_by("-created_at", "-id")[:THREAD_WINDOW]
-    return list(reversed(newest))
+    else:
+        recent = list(reversed(messages.order_by("-created_at", "-id")[:THREAD_WINDOW]))
+    return _shown(firm=firm, conversation=conversation, messages=recent)
 
 
 def thread_older(
     *, firm: Firm, conversation: Conversation, before: Message
 ) -> tuple[list[Message], bool]:
-    """Up to THREAD_WINDOW messages just before `before`, oldest first, and whether there
-    are more before them (scrolling up loads the next page)."""
+    """Up to THREAD_WINDOW messages just before `before`, oldest first with `attachments`,
+    and whether there are more before them (scrolling up loads the next page)."""
     older = (
-        message_thread(firm=firm, conversation=conversation)
+        _thread_messages(firm=firm, conversation=conversation)
         .filter(
             Q(created_at__lt=before.created_at) | Q(created_at=before.created_at, id__lt=before.id)
         )
         .order_by("-created_at", "-id")[: THREAD_WINDOW + 1]
     )
     page = list(older)
-    return list(reversed(page[:THREAD_WINDOW])), len(page) > THREAD_WINDOW
+    shown = list(reversed(page[:THREAD_WINDOW]))
+    return _shown(firm=firm, conversation=conversation, messages=shown), len(page) > THREAD_WINDOW

@@ -2,8 +2,6 @@
 
 from typing import Any
 
-from django.core.paginator import Paginator
-
 from accounts.models import Firm, User
 from contacts.models import Contact
 from matters.models import Matter
@@ -24,10 +22,9 @@ def subtab_context(
     """The threads visible there, newest first with the user's unread counts, and the
     people one can text from there: the contact, or the matter's client and its related
     contacts."""
-    conversations = selectors.conversation_list(
-        firm=firm, user=user, contact=contact, matter=matter
+    page_obj = selectors.conversation_page(
+        firm=firm, user=user, number=page, per_page=PAGE_SIZE, contact=contact, matter=matter
     )
-    page_obj = Paginator(conversations, PAGE_SIZE).get_page(page)
     if matter is not None:
         related = [link.contact for link in matter.related_contacts.select_related("contact")]
         textable = [matter.client, *related]

@@ -9,7 +9,6 @@ from uuid import UUID
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -48,10 +47,13 @@ def communications(request: FirmRequest) -> HttpResponse:
     query = filters.cleaned_data.get("q", "")
     context: dict[str, object] = {"availability": availability, "filters": filters, "query": query}
     if availability.available:
-        conversations = selectors.conversation_list(
-            firm=request.firm, user=request.user, query=query
+        context["page_obj"] = selectors.conversation_page(
+            firm=request.firm,
+            user=request.user,
+            number=request.GET.get("page"),
+            per_page=PAGE_SIZE,
+            query=query,
         )
-        context["page_obj"] = Paginator(conversations, PAGE_SIZE).get_page(request.GET.get("page"))
         context["texting_settings"] = selectors.texting_settings_get(firm=request.firm)
     template = (
         "texting/_conversation_rows.html"

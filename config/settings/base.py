@@ -163,6 +163,9 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+# Every page and every poll reads the session: from the cache (Redis in production), with
+# the database as the store of record. One SQL query less per request.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # --- API ----------------------------------------------------------------------------------
 

@@ -12,8 +12,13 @@ from django_scopes import scopes_disabled
 from playwright.sync_api import expect
 
 from accounts.models import Firm, User
-from texting.models import Conversation, ReadState
-from texting.tests.factories import ConversationFactory, MessageFactory, texting_contact
+from texting.models import ReadState
+from texting.tests.factories import (
+    ConversationFactory,
+    MessageFactory,
+    last_message_set,
+    texting_contact,
+)
 
 
 def _b64url(raw: bytes) -> str:
@@ -35,7 +40,7 @@ def test_badge_counts_off_hides_the_counts_and_the_page_says_what_push_does_here
         contact = texting_contact(firm, "+12025550143", first_name="Maria", last_name="Garcia")
         conversation = ConversationFactory(contact=contact)
         last = MessageFactory(conversation=conversation, body="Running late")
-        Conversation.objects.filter(id=conversation.id).update(last_message=last)
+        last_message_set(last)
         ReadState.objects.create(firm=firm, conversation=conversation, user=member, unread_count=2)
     page = sign_in(member)
     expect(page.locator("#unread-badge .count-badge")).to_have_text("2")

@@ -24,7 +24,7 @@ from django.utils import timezone
 from accounts.models import Firm
 from contacts.models import PhoneNumber
 
-from ..models import Conversation, DroppedInbound, Message, ProviderEvent
+from ..models import Conversation, DroppedInbound, Message, ProviderEvent, preview_of
 from ..provider.callbacks import MessageEvent
 from ..provider.util import mask_number, parse_timestamp
 from .notifications import inbound_push_enqueue
@@ -106,8 +106,9 @@ def _new_message(*, firm: Firm, conversation: Conversation, data: MessageEvent) 
 
 
 def _conversations_advance(*, firm: Firm, latest: Sequence[Message]) -> None:
-    """Each message (one per conversation) becomes its conversation's last one, unless a
-    newer one already is (a drain beside this one may have committed a later text first).
+    """Each message (one per conversation) becomes its conversation's last one, with its
+    preview, unless a newer one already is (a drain beside this one may have committed a
+    later text first).
 
     One UPDATE joined to the batch's (conversation, message, time) rows, given as a VALUES
     list: the ORM would need an UPDATE per conversation, or a CASE per row that costs more
@@ -115,20 +116,23 @@ def _conversations_advance(*, firm: Firm, latest: Sequence[Message]) -> None:
     plan than the update itself. Scoped by the firm's id like every query.
     """
     table = connection.ops.quote_name(Conversation._meta.db_table)
-    rows = ", ".join(["(%s, %s, %s)"] * len(latest))
+    preview_field = Conversation._meta.get_field("last_message_preview")
+    rows = ", ".join(["(%s, %s, %s, %s)"] * len(latest))
     params: list[Any] = []
     for message in latest:
         at = connection.ops.adapt_datetimefield_value(message.created_at)
-        params += [message.conversation_id, message.id, at]
+        preview = preview_field.get_db_prep_save(preview_of(message.body), connection)
+        params += [message.conversation_id, message.id, at, preview]
     updated = connection.ops.adapt_datetimefield_value(timezone.now())
     with connection.cursor() as cursor:
         cursor.execute(
-            f"WITH v (conversation_id, message_id, at) AS (VALUES {rows}) "  # noqa: S608 (names from the model, values as parameters)
+            f"WITH v (conversation_id, message_id, at, preview) AS (VALUES {rows}) "  # noqa: S608 (names from the model, values as parameters)
             f"UPDATE {table} SET last_message_id = v.message_id, last_message_at = v.at, "
+            f"last_message_direction = %s, last_message_preview = v.preview, "
             f"updated_at = %s FROM v "
             f"WHERE {table}.id = v.conversation_id AND {table}.firm_id = %s "
             f"AND ({table}.last_message_at IS NULL OR {table}.last_message_at <= v.at)",
-            [*params, updated, firm.id],
+            [*params, Message.Direction.INBOUND, updated, firm.id],
         )
 
 

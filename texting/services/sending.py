@@ -60,7 +60,7 @@ from ..exceptions import (
     NoTollFreeNumber,
     TextingUnavailable,
 )
-from ..models import Conversation, Message, OptOut, ProviderEvent
+from ..models import Conversation, Message, OptOut, ProviderEvent, preview_of
 from ..provider import (
     GUIDANCE,
     FailureReason,
@@ -237,7 +237,10 @@ def _message_create(
     conversations.update(last_outbound_at=now, updated_at=now)
     # An inbound text that committed meanwhile with a later time keeps the preview.
     conversations.filter(Q(last_message_at__isnull=True) | Q(last_message_at__lte=now)).update(
-        last_message=message, last_message_at=now
+        last_message=message,
+        last_message_at=now,
+        last_message_direction=Message.Direction.OUTBOUND,
+        last_message_preview=preview_of(message.body),
     )
     conversation.last_outbound_at = now
     if refused:

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from common.tests.factories import FirmOwnedFactory
 from contacts.tests.factories import ContactFactory, PhoneNumberFactory
-from texting.models import Conversation, Message
+from texting.models import Conversation, Message, preview_of
 
 
 class ConversationFactory(FirmOwnedFactory):
@@ -59,3 +59,13 @@ def stored_attachment(message, filename: str, content_type: str, content: bytes,
     media.file.save(filename, ContentFile(content), save=False)
     media.save()
     return media
+
+
+def last_message_set(message) -> None:  # type: ignore[no-untyped-def]
+    """Make `message` its conversation's last one, with the preview the services keep."""
+    Conversation.objects.filter(id=message.conversation_id).update(
+        last_message=message,
+        last_message_at=message.created_at,
+        last_message_direction=message.direction,
+        last_message_preview=preview_of(message.body),
+    )

@@ -16,9 +16,11 @@ from texting.selectors import THREAD_WINDOW
 from texting.tests.factories import (
     ConversationFactory,
     MessageFactory,
+    last_message_set,
     stored_attachment,
     texting_contact,
 )
+from texting.tests.inbound import CLIENT_NUMBER, receive
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +36,8 @@ def thread_with(firm: Firm, name: str, number: str, bodies: list[str], *, minute
         Message.objects.filter(id=last.id).update(
             created_at=at - timedelta(seconds=len(bodies) - i)
         )
-    Conversation.objects.filter(id=conversation.id).update(last_message=last)
+    last_message_set(Message.objects.get(id=last.id))
+    Conversation.objects.filter(id=conversation.id).update(last_message_at=at)
     return contact, conversation
 
 
@@ -85,6 +88,40 @@ def test_search_finds_threads_by_contact_name_or_number_and_never_another_firms(
     assert "One" in by_name and "Two" not in by_name and "Theirs" not in by_name
     assert "Two" in by_digits and "One" not in by_digits
     assert "<html" not in by_name  # the rows alone for htmx
+
+
+def test_every_word_searched_must_be_in_the_name(firm, member, client_for) -> None:
+    with scopes_disabled():
+        thread_with(firm, "Ada", "+12025550101", ["Text for Ada"])
+        thread_with(firm, "Adam", "+12025550102", ["Text for Adam"])
+        thread_with(firm, "Bea", "+12025550103", ["Text for Bea"])
+    client = client_for(member)
+
+    def found(query: str) -> set[str]:
+        html = client.get("/communications/", {"q": query}, **htmx()).content.decode()
+        return {body for body in ("Ada<", "Adam<", "Bea<") if body in html}
+
+    assert found("ADA") == {"Ada<", "Adam<"}  # any case, part of a name
+    assert found("adam client") == {"Adam<"}  # both words, in any order
+    assert found("client, bea") == {"Bea<"}  # as the list writes names: "client, bea"
+    assert found("ada bea") == set()
+
+
+def test_every_page_of_a_long_list_shows_its_own_rows_in_order(firm, member, client_for) -> None:
+    with scopes_disabled():
+        for i in range(60):  # 25 a page: pages 1, 2 and a last page of 10
+            thread_with(firm, f"P{i:02d}", f"+1202555{i:04d}", [f"text {i:02d}."], minutes_ago=i)
+    client = client_for(member)
+
+    shown = []
+    for number in (1, 2, 3):
+        html = client.get("/communications/", {"page": number}, **htmx()).content.decode()
+        shown.append([i for i in range(60) if f"text {i:02d}." in html])
+        assert f"Page {number} of 3" in html
+    last = client.get("/communications/", {"page": 99}, **htmx()).content.decode()
+
+    assert shown == [list(range(0, 25)), list(range(25, 50)), list(range(50, 60))]
+    assert "Page 3 of 3" in last and "text 59." in last
 
 
 def test_a_firm_without_texting_sees_why_and_no_way_to_text(firm, member, client_for) -> None:
@@ -211,6 +248,24 @@ def test_sending_queues_one_text_however_often_the_form_is_submitted(
         assert [(m.body, m.direction, m.sent_by_id) for m in sent] == [
             ("Your hearing moved to 10 AM.", Message.Direction.OUTBOUND, member.id)
         ]
+
+
+def test_the_list_previews_the_last_text_whichever_way_it_went(
+    texting_firm, sandbox, member, client_for
+) -> None:
+    with scopes_disabled():
+        contact = texting_contact(texting_firm, CLIENT_NUMBER, first_name="Ada")
+    client = client_for(member)
+    form = {"body": "Your hearing moved to 10 AM.", "idempotency_key": str(uuid.uuid4())}
+
+    client.post(f"/communications/contacts/{contact.uuid}/send/", form)
+    after_send = client.get("/communications/", **htmx()).content.decode()
+    receive(sandbox, texting_firm, text="Thanks, see you then")
+    after_reply = client.get("/communications/", **htmx()).content.decode()
+
+    assert "You: </span>Your hearing moved to 10 AM." in after_send
+    assert "Thanks, see you then" in after_reply
+    assert "You: " not in after_reply and "hearing moved" not in after_reply
 
 
 def test_an_htmx_send_returns_the_thread_and_a_new_key_for_the_next_text(
@@ -352,7 +407,7 @@ def test_an_accepted_picture_is_shown_inline_and_served_to_its_firm_only(
             accepted=False,
             metadata={"refused_type": "PDF document"},
         )
-        Conversation.objects.filter(id=message.conversation_id).update(last_message=message)
+        last_message_set(message)
     url = f"/communications/media/{picture.uuid}/"
 
     html = client_for(member).get(f"/communications/contacts/{contact.uuid}/").content.decode()

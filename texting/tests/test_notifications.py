@@ -52,7 +52,12 @@ from texting.services.notifications import (
 )
 from texting.services.receiving import inbound_events_apply
 from texting.tasks import inbound_push_send_task
-from texting.tests.factories import ConversationFactory, MessageFactory, texting_contact
+from texting.tests.factories import (
+    ConversationFactory,
+    MessageFactory,
+    last_message_set,
+    texting_contact,
+)
 from texting.tests.inbound import CLIENT_NUMBER, callback_body, inject, receive
 from texting.webpush import SubscriptionKeys
 
@@ -462,7 +467,7 @@ def _unread_thread(firm: Firm, users: list[User], count: int) -> Contact:
         contact = texting_contact(firm, "+12025550101", first_name="Ada", last_name="Client")
         conversation = ConversationFactory(contact=contact)
         last = MessageFactory(conversation=conversation, body="See you at 9")
-        Conversation.objects.filter(id=conversation.id).update(last_message=last)
+        last_message_set(last)
         for user in users:
             ReadState.objects.create(
                 firm=firm, conversation=conversation, user=user, unread_count=count
