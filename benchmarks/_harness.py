@@ -270,9 +270,25 @@ def django_setup(bench: BenchEnv) -> None:
 # --- database and Redis -------------------------------------------------------------------
 
 
+def bench_database_exists(bench: BenchEnv) -> bool:
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        row = conn.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", (bench.db_name,)
+        ).fetchone()
+    return row is not None
+
+
 @contextlib.contextmanager
-def bench_database(bench: BenchEnv, log: Callable[[str], None]) -> Iterator[None]:
-    """Create the bench database, migrate it, flush the bench Redis db; drop both after."""
+def bench_database(
+    bench: BenchEnv, log: Callable[[str], None], *, reuse: bool = False, keep: bool = False
+) -> Iterator[None]:
+    """Create the bench database, migrate it, flush the bench Redis db; drop both after.
+
+    `reuse`: use the database as an earlier run with `keep` left it (migrated, not emptied).
+    `keep`: leave the database there after the run, for a later `reuse`.
+    """
     import psycopg
     import redis
 
@@ -280,9 +296,10 @@ def bench_database(bench: BenchEnv, log: Callable[[str], None]) -> Iterator[None
         with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{bench.db_name}" WITH (FORCE)')
 
-    drop()
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{bench.db_name}"')
+    if not reuse:
+        drop()
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{bench.db_name}"')
     r = redis.Redis.from_url(bench.redis_url)
     r.flushdb()
     try:
@@ -303,8 +320,11 @@ def bench_database(bench: BenchEnv, log: Callable[[str], None]) -> Iterator[None
             from django.db import connections
 
             connections.close_all()
-        drop()
-        log(f"dropped {bench.db_name}, flushed redis db {bench.redis_db}")
+        if keep:
+            log(f"kept {bench.db_name} (--keep-db); flushed redis db {bench.redis_db}")
+        else:
+            drop()
+            log(f"dropped {bench.db_name}, flushed redis db {bench.redis_db}")
 
 
 # --- processes ----------------------------------------------------------------------------
@@ -724,6 +744,7 @@ def machine_section(
         "gunicorn",
         "celery",
         "psycopg",
+        "python speed",
     ):
         if key in info:
             rows.append(f"| {key} | {info[key]} |")

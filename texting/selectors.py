@@ -138,11 +138,15 @@ def conversations_matching(
         numbers = PhoneNumber.objects.for_firm(firm).filter(
             is_texting_number=True, number_e164__contains=digits
         )
-        return conversations.filter(contact_id__in=Subquery(numbers.values("contact_id")))
-    match = Q()
+        return conversations.filter(
+            contact_id__in=Subquery(numbers.order_by().values("contact_id"))
+        )
+    named = Contact.objects.for_firm(firm)
     for word in words:
-        match &= Q(contact__sort_name__contains=word)
-    return conversations.filter(match)
+        named = named.filter(sort_name__contains=word)
+    # The matching contacts first (a trigram index scan), then their conversations by the
+    # (firm, contact) index: never every conversation of the firm.
+    return conversations.filter(contact_id__in=Subquery(named.order_by().values("id")))
 
 
 def conversation_rows(
