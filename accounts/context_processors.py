@@ -15,7 +15,7 @@ def firm(request: HttpRequest) -> dict[str, object]:
     if current is None or membership is None or membership.user_id != request.user.pk:
         return {"firm": None, "membership": None, "texting": None}
     # Loaded on first use, where a template shows a badge, then kept for the request: the
-    # member's badge preference (S5) and unread total (C9) in one query.
+    # member's badge preference (S5), then their unread total (C9).
     from texting.notification_selectors import unread_badge_get
 
     return {

@@ -405,6 +405,43 @@ def log_contains(path: Path, needle: str) -> bool:
         return False
 
 
+def start_sandbox(
+    procs: Processes,
+    env: dict[str, str],
+    *,
+    port: int,
+    callback_url: str,
+    state_dir: Path,
+    extra_args: Sequence[str] = (),
+) -> subprocess.Popen[bytes]:
+    """`manage.py run_provider_sandbox` on `port`, its callbacks to `callback_url`; returns
+    once it listens (at most 60 s)."""
+    sandbox = procs.start(
+        "sandbox",
+        [
+            sys.executable,
+            "manage.py",
+            "run_provider_sandbox",
+            "--port",
+            str(port),
+            "--callback-url",
+            callback_url,
+            "--state-dir",
+            str(state_dir),
+            *extra_args,
+        ],
+        env,
+    )
+
+    def up() -> bool:
+        if sandbox.poll() is not None:
+            raise RuntimeError(f"sandbox exited: see {procs.logfile('sandbox')}")
+        return log_contains(procs.logfile("sandbox"), "Provider sandbox listening on")
+
+    wait_until(up, 60, "the sandbox")
+    return sandbox
+
+
 def start_gunicorn(
     procs: Processes,
     name: str,

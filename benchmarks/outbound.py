@@ -302,32 +302,14 @@ def main() -> int:
         seeded = h.seed_firm(contacts=args.contacts, members=args.members)
         log(f"seeded firm {seeded.firm_id} with {len(seeded.numbers)} texted contacts")
         env = bench.env()
-        sandbox = procs.start(
-            "sandbox",
-            [
-                sys.executable,
-                "manage.py",
-                "run_provider_sandbox",
-                "--port",
-                str(sandbox_port),
-                "--callback-url",
-                f"http://127.0.0.1:{app_port}",
-                "--state-dir",
-                str(log_dir / "sandbox-state"),
-                "--rate-limit",
-                str(args.limit),
-                "--queue-size",
-                str(args.queue_size),
-            ],
+        h.start_sandbox(
+            procs,
             env,
+            port=sandbox_port,
+            callback_url=f"http://127.0.0.1:{app_port}",
+            state_dir=log_dir / "sandbox-state",
+            extra_args=["--rate-limit", str(args.limit), "--queue-size", str(args.queue_size)],
         )
-
-        def sandbox_up() -> bool:
-            if sandbox.poll() is not None:
-                raise RuntimeError(f"sandbox exited: see {procs.logfile('sandbox')}")
-            return h.log_contains(procs.logfile("sandbox"), "Provider sandbox listening on")
-
-        h.wait_until(sandbox_up, 60, "the sandbox")
         h.start_gunicorn(
             procs, "gunicorn-app", "config.wsgi:application", app_port, args.workers, env
         )

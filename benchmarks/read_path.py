@@ -113,7 +113,13 @@ def main() -> int:
         h.LoadSampler() as load,
     ):
         if not args.reuse_db:
-            _sandbox_start(procs, bench, sandbox_port, log_dir)
+            h.start_sandbox(
+                procs,
+                bench.env(),
+                port=sandbox_port,
+                callback_url="http://127.0.0.1:9",  # nothing is sent; no callback is expected
+                state_dir=log_dir / "sandbox-state",
+            )
             seed_seconds = _seed(bench, args, log)
             procs.stop("sandbox")
             _vacuum_analyze(bench, log)
@@ -166,31 +172,6 @@ def _bench_env(args: argparse.Namespace, log: Callable[[str], None]) -> h.BenchE
         )
         KEYS_FILE.chmod(0o600)
     return bench
-
-
-def _sandbox_start(procs: h.Processes, bench: h.BenchEnv, port: int, log_dir: Path) -> None:
-    sandbox = procs.start(
-        "sandbox",
-        [
-            sys.executable,
-            "manage.py",
-            "run_provider_sandbox",
-            "--port",
-            str(port),
-            "--callback-url",
-            "http://127.0.0.1:9",  # nothing is sent; no callback is expected
-            "--state-dir",
-            str(log_dir / "sandbox-state"),
-        ],
-        bench.env(),
-    )
-
-    def up() -> bool:
-        if sandbox.poll() is not None:
-            raise RuntimeError(f"sandbox exited: see {procs.logfile('sandbox')}")
-        return h.log_contains(procs.logfile("sandbox"), "Provider sandbox listening on")
-
-    h.wait_until(up, 60, "the sandbox")
 
 
 def _seed(bench: h.BenchEnv, args: argparse.Namespace, log: Callable[[str], None]) -> float:

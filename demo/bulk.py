@@ -27,9 +27,17 @@ def rows_insert(
 ) -> int:
     """Insert `rows` into `model`'s table; `progress(n)` after each `batch_size` rows.
     Returns the number of rows. Runs in the caller's transaction."""
-    fields = [_field_by_attname(model, name) for name in attnames]
+    written = 0
     if connection.vendor != "postgresql":
-        return _bulk_create(model, attnames, rows, batch_size=batch_size, progress=progress)
+        iterator = iter(rows)
+        while batch := list(islice(iterator, batch_size)):
+            model._default_manager.bulk_create(
+                [model(**dict(zip(attnames, row, strict=True))) for row in batch]
+            )
+            written += len(batch)
+            progress(len(batch))
+        return written
+    fields = [_field_by_attname(model, name) for name in attnames]
     encrypted = [
         (index, field)
         for index, field in enumerate(fields)
@@ -37,7 +45,6 @@ def rows_insert(
     ]
     columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
     statement = f"COPY {connection.ops.quote_name(model._meta.db_table)} ({columns}) FROM STDIN"
-    written = 0
     with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
         for row in rows:
             if encrypted:
@@ -50,25 +57,6 @@ def rows_insert(
             if written % batch_size == 0:
                 progress(batch_size)
     progress(written % batch_size)
-    return written
-
-
-def _bulk_create(
-    model: type[models.Model],
-    attnames: Sequence[str],
-    rows: Iterable[tuple[Any, ...]],
-    *,
-    batch_size: int,
-    progress: Callable[[int], Any],
-) -> int:
-    written = 0
-    iterator = iter(rows)
-    while batch := list(islice(iterator, batch_size)):
-        model._default_manager.bulk_create(
-            [model(**dict(zip(attnames, row, strict=True))) for row in batch]
-        )
-        written += len(batch)
-        progress(len(batch))
     return written
 
 

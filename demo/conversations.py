@@ -1,6 +1,7 @@
-"""Demo conversations: the firm has texted every demo contact, and some of them texted back.
+"""Demo conversations: the firm has texted its demo contacts, and some of them texted back.
 
-Every contact gets its conversation with `last_outbound_at` set, so a reply from that contact
+Every contact texted (all of them, or the `--conversations` chosen) gets its conversation
+with `last_outbound_at` set, so a reply from that contact
 is accepted (C6) the moment the demo starts. `messages` texts are then spread over the
 conversations, unevenly as in a real firm (some clients text a lot), as whole exchanges from
 demo.text_scripts — appointment confirmations, document requests, moved hearings, invoices —
@@ -14,11 +15,13 @@ conversations whose last text is the firm's). Inbound texts are RECEIVED. The la
 of the few most recent conversations waiting on the firm are unread for every user; the rest
 is read.
 
-Rows are written with `bulk_create` in batches and message bodies are encrypted as any
-Message body is (the field does it). A conversation's `last_message` needs the message's id,
-so it is set in a second pass: one UPDATE taking each conversation's newest message (a
-correlated subquery on the (conversation, created_at) index), far cheaper than updating
-20,000 conversations row by row or in CASE batches.
+Conversations and read states are written with `bulk_create` in batches, messages with
+demo.bulk (PostgreSQL's COPY), their bodies encrypted as any Message body is (the field
+does it). A conversation's preview of its last text is set as it is planned; its
+`last_message` needs the message's id, so it is set in a second pass: one UPDATE taking
+each conversation's newest message (a correlated subquery on the (conversation,
+created_at) index), far cheaper than updating 20,000 conversations row by row or in CASE
+batches.
 """
 
 import random

@@ -115,6 +115,16 @@ class InvalidPushSubscription(ApplicationError):
     error_type = "invalid_subscription"
 
 
+class PushSubscriptionNotFound(ApplicationError):
+    """The member has no subscription with that endpoint (another's is not found either)."""
+
+    status_code = 404
+    error_type = "not_found"
+
+    def __init__(self) -> None:
+        super().__init__("Not found.")
+
+
 class PushEndpointTaken(ApplicationError):
     """The browser's subscription belongs to another account: it must subscribe anew."""
 

@@ -107,18 +107,14 @@ def push_unsubscribe(request: FirmRequest) -> JsonResponse:
     have none with it (another member's or firm's is not found, like a missing one)."""
     try:
         payload = _json_body(request)
-    except ApplicationError as exc:
-        return _error(exc)
-    endpoint = payload.get("endpoint") if isinstance(payload, dict) else None
-    if not isinstance(endpoint, str) or not endpoint:
-        return _error(
-            InvalidPushSubscription(
+        endpoint = payload.get("endpoint") if isinstance(payload, dict) else None
+        if not isinstance(endpoint, str) or not endpoint:
+            raise InvalidPushSubscription(
                 "Name the subscription's endpoint.", fields={"endpoint": ["Required."]}
             )
-        )
-    if not push_subscription_delete(firm=request.firm, user=request.user, endpoint=endpoint):
-        body = {"error": {"type": "not_found", "message": "Not found.", "fields": {}}}
-        return JsonResponse(body, status=404)
+        push_subscription_delete(firm=request.firm, user=request.user, endpoint=endpoint)
+    except ApplicationError as exc:
+        return _error(exc)
     return JsonResponse({"data": {"subscribed": False}})
 
 

@@ -106,6 +106,10 @@ def _message_fields_except(shown: frozenset[str] | set[str], *, prefix: str = ""
     ]
 
 
+# Newest activity first; the id breaks ties, as the conversation_list_order index does.
+_LIST_ORDER = ("-last_message_at", "-id")
+
+
 def conversations_matching(
     *,
     firm: Firm,
@@ -126,7 +130,7 @@ def conversations_matching(
     conversations = (
         conversations_visible(firm=firm, contact=contact, matter=matter)
         .filter(last_message_at__isnull=False)
-        .order_by("-last_message_at", "-id")
+        .order_by(*_LIST_ORDER)
     )
     words = query.lower().split()
     if not words:
@@ -149,20 +153,15 @@ def conversations_matching(
     return conversations.filter(contact_id__in=Subquery(named.order_by().values("id")))
 
 
-def conversation_rows(
-    *, firm: Firm, user: User, conversations: QuerySet[Conversation]
+def _with_contact_and_unread(
+    conversations: QuerySet[Conversation], *, user: User
 ) -> QuerySet[Conversation]:
-    """`conversations` (any filtered, ordered, possibly sliced query) as rows to show: the
-    contact, the last message and `user`'s unread count joined in, in the same order."""
+    """Each conversation with its contact joined in and `unread`, `user`'s unread count."""
     unread = ReadState.objects.filter(conversation=OuterRef("pk"), user=user).values(
         "unread_count"
     )[:1]
-    return (
-        Conversation.objects.for_firm(firm)
-        .filter(pk__in=conversations.values("pk"))
-        .select_related("contact", "last_message")
-        .annotate(unread=Coalesce(Subquery(unread), Value(0)))
-        .order_by("-last_message_at", "-id")
+    return conversations.select_related("contact").annotate(
+        unread=Coalesce(Subquery(unread), Value(0))
     )
 
 
@@ -174,11 +173,11 @@ def conversation_list(
     matter: Matter | None = None,
     query: str = "",
 ) -> QuerySet[Conversation]:
-    """Visible conversations, newest activity first, each with `unread` for `user`: one
-    query, so a page of rows costs the same however many messages the threads hold. Pages
-    deep in a long list: `conversation_page`."""
+    """Visible conversations, newest activity first, each with its contact, its last
+    message and `unread` for `user`: one query, however many messages the threads hold.
+    Pages of the Communications list: `conversation_page`."""
     matching = conversations_matching(firm=firm, contact=contact, matter=matter, query=query)
-    return conversation_rows(firm=firm, user=user, conversations=matching)
+    return _with_contact_and_unread(matching, user=user).select_related("last_message")
 
 
 def conversation_page(
@@ -195,16 +194,14 @@ def conversation_page(
 
     Three queries whatever the page: the count and the page's ids on the bare conversations
     (an index scan, however deep the page), then only those rows with their contacts.
-    Slicing the joined list instead would join every row before the offset.
+    Slicing the joined list instead would join every row before the offset. The rows show
+    each conversation's own copy of its last text's preview: no message is read.
     """
     matching = conversations_matching(firm=firm, contact=contact, matter=matter, query=query)
     page = Paginator(matching, per_page).get_page(number)
-    rows = conversation_rows(
-        firm=firm, user=user, conversations=cast("QuerySet[Conversation]", page.object_list)
-    )
-    # The rows show the conversation's own copy of its last text's preview (C3): the
-    # messages table is not read at all.
-    page.object_list = rows.select_related(None).select_related("contact")
+    ids = cast("QuerySet[Conversation]", page.object_list).values("pk")
+    rows = Conversation.objects.for_firm(firm).filter(pk__in=ids).order_by(*_LIST_ORDER)
+    page.object_list = _with_contact_and_unread(rows, user=user)
     return page
 
 

@@ -23,7 +23,7 @@ from django.utils import timezone
 from accounts.models import Firm, Membership, User
 from accounts.selectors import texting_availability
 
-from ..exceptions import PushEndpointTaken, PushNotConfigured, TextingUnavailable
+from ..exceptions import PushEndpointTaken, PushNotConfigured, PushSubscriptionNotFound
 from ..models import Message, NotificationPreference, PushSubscription
 from ..notification_selectors import (
     firm_has_push_subscriptions,
@@ -31,16 +31,11 @@ from ..notification_selectors import (
     push_subscriptions_to_notify,
 )
 from ..webpush import PushOutcome, PushSender, SubscriptionKeys, webpush_config
+from .availability import texting_available_require
 
 logger = logging.getLogger(__name__)
 
 PUSH_TITLE = "New text message"
-
-
-def _require_texting(firm: Firm) -> None:
-    availability = texting_availability(firm=firm)
-    if not availability.available:
-        raise TextingUnavailable(availability.reason)
 
 
 def _require_member(*, firm: Firm, user: User) -> None:
@@ -62,7 +57,7 @@ def notification_preferences_update(
     browser they subscribed, so none of them is notified again. Transactional and
     idempotent. Raises TextingUnavailable, and PushNotConfigured when push is turned on
     while the server has no VAPID keys (nothing is changed then)."""
-    _require_texting(firm)
+    texting_available_require(firm=firm)
     _require_member(firm=firm, user=user)
     if push and webpush_config() is None:
         current = notification_preference_get(firm=firm, user=user)
@@ -87,7 +82,7 @@ def push_subscription_save(
     browser then subscribes anew, and the old endpoint is deleted at its next push (410).
     Raises TextingUnavailable and PushNotConfigured.
     """
-    _require_texting(firm)
+    texting_available_require(firm=firm)
     if webpush_config() is None:
         raise PushNotConfigured()
     _require_member(firm=firm, user=user)
@@ -119,13 +114,14 @@ def push_subscription_save(
     return created, True
 
 
-def push_subscription_delete(*, firm: Firm, user: User, endpoint: str) -> bool:
-    """Forget one of `user`'s own browser subscriptions; False when they have none with
-    that endpoint (another member's or another firm's is never touched)."""
+def push_subscription_delete(*, firm: Firm, user: User, endpoint: str) -> None:
+    """Forget one of `user`'s own browser subscriptions. Raises PushSubscriptionNotFound
+    when they have none with that endpoint (another member's or firm's is never touched)."""
     deleted, _ = (
         PushSubscription.objects.for_firm(firm).filter(user=user, endpoint=endpoint).delete()
     )
-    return bool(deleted)
+    if not deleted:
+        raise PushSubscriptionNotFound()
 
 
 # --- The push for new inbound texts --------------------------------------------------------------

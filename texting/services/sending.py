@@ -46,7 +46,6 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import Firm, User
-from accounts.selectors import texting_availability
 from contacts.exceptions import ContactNotFound
 from contacts.models import Contact
 from contacts.selectors import texting_number
@@ -58,7 +57,6 @@ from ..exceptions import (
     MessageTooLong,
     NoTextingNumber,
     NoTollFreeNumber,
-    TextingUnavailable,
 )
 from ..models import Conversation, Message, OptOut, ProviderEvent, preview_of
 from ..provider import (
@@ -76,6 +74,7 @@ from ..provider import (
     offers_retry,
 )
 from ..segments import MAX_TEXT_CHARS, segment_count
+from .availability import texting_available_require
 from .optouts import opt_out_active, opt_out_record
 
 logger = logging.getLogger(__name__)
@@ -158,9 +157,7 @@ def conversation_get_or_create(*, firm: Firm, contact: Contact) -> Conversation:
 
 def _check_can_text(firm: Firm) -> str:
     """The firm's toll-free number, or the error that says why the firm cannot text."""
-    availability = texting_availability(firm=firm)
-    if not availability.available:
-        raise TextingUnavailable(availability.reason)
+    texting_available_require(firm=firm)
     if not firm.toll_free_number_e164:
         raise NoTollFreeNumber()
     return str(firm.toll_free_number_e164)

@@ -28,7 +28,6 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Firm, Membership, User
-from accounts.selectors import texting_availability
 from accounts.services import TollFreeNumberTaken, firm_toll_free_number_assign
 from common.phones import phone_display, phone_to_e164
 
@@ -37,7 +36,6 @@ from ..exceptions import (
     NotFirmAdmin,
     SetupFailed,
     SetupInProgress,
-    TextingUnavailable,
 )
 from ..models import TextingSettings, VerificationSubmission
 from ..provider import (
@@ -55,6 +53,7 @@ from ..provider import (
     VerificationState,
     mask_number,
 )
+from .availability import texting_available_require
 
 logger = logging.getLogger(__name__)
 
@@ -133,12 +132,6 @@ def _require_admin(*, firm: Firm, actor: User) -> None:
         raise NotFirmAdmin()
 
 
-def _require_available(*, firm: Firm) -> None:
-    availability = texting_availability(firm=firm)
-    if not availability.available:
-        raise TextingUnavailable(availability.reason)
-
-
 def _alternative_contact_check(*, phone_e164: str, email: str) -> None:
     """InvalidSettings unless at least one is given, the phone is +1 E.164 and the email
     is an address (the forms refuse the same input first, with the same sentences)."""
@@ -208,7 +201,7 @@ def texting_setup_submit(*, firm: Firm, actor: User, details: SetupDetails) -> T
     do it; nothing changed, except that a number ordered before the failure stays the firm's).
     """
     _require_admin(firm=firm, actor=actor)
-    _require_available(firm=firm)
+    texting_available_require(firm=firm)
     _details_check(details)
     row, _ = TextingSettings.objects.get_or_create(firm=firm)
     firm.refresh_from_db(fields=["toll_free_number_e164"])
@@ -554,7 +547,7 @@ def texting_details_update(
     phone must be a +1 number in E.164. Raises NotFirmAdmin, TextingUnavailable or
     InvalidSettings, changing nothing."""
     _require_admin(firm=firm, actor=actor)
-    _require_available(firm=firm)
+    texting_available_require(firm=firm)
     _alternative_contact_check(phone_e164=alternative_phone_e164, email=alternative_email)
     row, _ = TextingSettings.objects.select_for_update().get_or_create(firm=firm)
     row.alternative_phone_e164 = alternative_phone_e164
@@ -568,7 +561,7 @@ def event_reminders_update(*, firm: Firm, actor: User, days: int | None) -> Text
     """Send an automatic reminder `days` (1–30) days before each event, or none (None)
     (S4, E3). Raises NotFirmAdmin, TextingUnavailable or InvalidSettings, changing nothing."""
     _require_admin(firm=firm, actor=actor)
-    _require_available(firm=firm)
+    texting_available_require(firm=firm)
     if days is not None and not REMINDER_DAYS_MIN <= days <= REMINDER_DAYS_MAX:
         raise _invalid(
             {"days": ["Choose Off or a number of days between 1 and 30 before the event."]}
