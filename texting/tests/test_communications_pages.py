@@ -67,6 +67,7 @@ def test_the_tab_lists_threads_newest_first_with_the_users_unread_counts(
 
     html = page.content.decode()
     assert page.status_code == 200
+    assert 'aria-current="page" href="/communications/">Text messages</a>' in html  # subheading
     assert html.index("Bea Client") < html.index("Ada Client")
     assert "See you at 9" in html and "Old news" in html
     assert 'aria-label="2 unread"' in html  # the row and the navigation
@@ -423,6 +424,33 @@ def test_an_accepted_picture_is_shown_inline_and_served_to_its_firm_only(
 
 
 # --- a contact's and a matter's Communications subtabs (C2) ----------------------------------
+
+
+def test_sound_video_and_text_attachments_get_players_and_a_preview(
+    firm, member, client_for, settings, tmp_path
+) -> None:
+    settings.MEDIA_ROOT = tmp_path
+    firm.toll_free_number_e164 = "+18445550100"
+    firm.save()
+    with scopes_disabled():
+        contact = texting_contact(firm, "+12025550143", first_name="Ada")
+        message = MessageFactory(
+            conversation=ConversationFactory(contact=contact),
+            direction=Message.Direction.INBOUND,
+            status=Message.Status.RECEIVED,
+            body="Recording, video and notes",
+        )
+        voice = stored_attachment(message, "v.mp3", "audio/mpeg", b"ID3", position=0)
+        clip = stored_attachment(message, "c.mp4", "video/mp4", b"\x00\x00", position=1)
+        notes = stored_attachment(message, "n.txt", "text/plain", b"notes", position=2)
+        last_message_set(message)
+
+    html = client_for(member).get(f"/communications/contacts/{contact.uuid}/").content.decode()
+
+    assert f'<audio controls preload="none" src="/communications/media/{voice.uuid}/">' in html
+    assert f'<video controls preload="metadata" src="/communications/media/{clip.uuid}/"' in html
+    assert f'sandbox src="/communications/media/{notes.uuid}/" title="Text attachment"' in html
+    assert html.index(str(voice.uuid)) < html.index(str(clip.uuid))  # in the order sent
 
 
 def test_a_related_contact_sees_the_clients_thread_and_a_matter_its_client_thread(
