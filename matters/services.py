@@ -25,6 +25,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from accounts.models import Firm, Membership, User
+from common.unset import UNSET, Unset
 from contacts.models import Contact
 
 from .exceptions import (
@@ -60,16 +61,6 @@ ALLOWED_TRANSITIONS: Final = {
 
 _CONTENT_TYPE_RE = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*$")
 _FOLDER_FORBIDDEN_RE = re.compile(r"[\\/]")
-
-
-class _Unset:
-    """Marks an argument of matter_update that was not given (None is a value there)."""
-
-    def __repr__(self) -> str:
-        return "UNSET"
-
-
-UNSET: Final = _Unset()
 
 
 @dataclass(frozen=True)
@@ -290,13 +281,13 @@ def matter_update(
     firm: Firm,
     actor: User | None,
     matter: Matter,
-    description: str | _Unset = UNSET,
-    display_number: str | _Unset = UNSET,
-    status: str | _Unset = UNSET,
-    client: Contact | _Unset = UNSET,
-    responsible_attorney: User | _Unset | None = UNSET,
-    open_date: date | _Unset | None = UNSET,
-    related_contacts: Sequence[RelatedContactSpec] | _Unset = UNSET,
+    description: str | Unset = UNSET,
+    display_number: str | Unset = UNSET,
+    status: str | Unset = UNSET,
+    client: Contact | Unset = UNSET,
+    responsible_attorney: User | Unset | None = UNSET,
+    open_date: date | Unset | None = UNSET,
+    related_contacts: Sequence[RelatedContactSpec] | Unset = UNSET,
 ) -> Matter:
     """Change the given fields of a matter and return it freshly saved. Transactional.
 
@@ -311,10 +302,10 @@ def matter_update(
     changed: list[str] = []
     today = _firm_today(firm)
 
-    if not isinstance(description, _Unset):
+    if not isinstance(description, Unset):
         locked.description = _clean_description(description)
         changed.append("description")
-    if not isinstance(display_number, _Unset):
+    if not isinstance(display_number, Unset):
         number = _clean_display_number(display_number)
         if not number:
             message = "A matter needs a number."
@@ -324,18 +315,18 @@ def matter_update(
             raise _number_taken(number)
         locked.display_number = number
         changed.append("display_number")
-    if not isinstance(client, _Unset):
+    if not isinstance(client, Unset):
         _check_firm(client, firm, field="client", noun="contact")
         locked.client = client
         changed.append("client")
-    if not isinstance(responsible_attorney, _Unset):
+    if not isinstance(responsible_attorney, Unset):
         _check_attorney(firm, responsible_attorney)
         locked.responsible_attorney = responsible_attorney
         changed.append("responsible_attorney")
-    if not isinstance(open_date, _Unset):
+    if not isinstance(open_date, Unset):
         locked.open_date = open_date
         changed.append("open_date")
-    if not isinstance(status, _Unset):
+    if not isinstance(status, Unset):
         new_status = _check_status(status)
         if new_status != locked.status:
             if new_status not in ALLOWED_TRANSITIONS[Matter.Status(locked.status)]:
@@ -356,7 +347,7 @@ def matter_update(
         message = "The open date cannot be after the date the matter was closed."
         raise MatterError(message, fields={"open_date": [message]})
 
-    if isinstance(related_contacts, _Unset):
+    if isinstance(related_contacts, Unset):
         if "client" in changed and locked.related_contacts.filter(contact=locked.client).exists():
             message = (
                 "That contact is a related contact of this matter; remove them from the "
@@ -373,7 +364,7 @@ def matter_update(
                 locked.save(update_fields=[*dict.fromkeys(changed), "updated_at"])
         except IntegrityError:
             raise _number_taken(locked.display_number) from None
-    elif not isinstance(related_contacts, _Unset):
+    elif not isinstance(related_contacts, Unset):
         locked.save(update_fields=["updated_at"])
     logger.info(
         "matter updated",

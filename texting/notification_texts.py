@@ -70,13 +70,17 @@ def alternative_contact_sentence(*, alternative_phone_e164: str, alternative_ema
 
 
 def format_when(starts_at: datetime, *, time_zone: str, all_day: bool = False) -> str:
-    """'Tue, Jul 14 at 10:00 AM' in the firm's zone (the recipient reads local time)."""
+    """'Tue, Jul 14 at 10:00 AM EDT' in the firm's zone, where the event takes place.
+
+    The zone's abbreviation is that of the event's date (EST in winter, EDT in summer), so
+    a client in another zone, or reading across a daylight-saving change, is not misled.
+    """
     local = starts_at.astimezone(ZoneInfo(time_zone))
     day = f"{local:%a, %b} {local.day}"
     if all_day:
         return day
     hour = local.hour % 12 or 12
-    return f"{day} at {hour}:{local:%M %p}"
+    return f"{day} at {hour}:{local:%M %p %Z}"
 
 
 def notification_text(

@@ -243,6 +243,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
         "options": {"expires": 55},
     },
+    # Calendar texts (E2, E3): notices held for quiet hours, and reminders as they fall due.
+    "calendar-automated-texts": {
+        "task": "calendar_events.automated_texts_dispatch",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
     # S3's fallback: the status of verifications pending for a while, if a webhook was lost.
     "texting-verification-poll": {
         "task": "texting.verification_statuses_poll",

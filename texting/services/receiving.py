@@ -27,6 +27,7 @@ from contacts.models import PhoneNumber
 from ..models import Conversation, DroppedInbound, Message, ProviderEvent, preview_of
 from ..provider.callbacks import MessageEvent
 from ..provider.util import mask_number, parse_timestamp
+from ..signals import inbound_texts_stored
 from .notifications import inbound_push_enqueue
 from .optouts import inbound_keyword_apply
 from .reading import unread_counts_add
@@ -193,6 +194,9 @@ def inbound_events_apply(*, firm: Firm, events: Sequence[ProviderEvent]) -> list
         _received(firm=firm, message=message, data=data)
     # One push task for the batch, and only for a firm where someone subscribed (C9).
     inbound_push_enqueue(firm=firm, message_ids=[message.id for message, _ in new])
+    # Apps built on texting (the calendar's Y/N replies, E4) read the batch here, inside
+    # this transaction, so a reply is applied exactly when its text is stored.
+    inbound_texts_stored.send(sender=Message, firm=firm, messages=[m for m, _ in new])
     return results
 
 

@@ -1,0 +1,13 @@
+"""Signals texting sends for apps that build on it (STYLE.md section 1: they may import
+texting, texting never imports them).
+
+`inbound_texts_stored` is sent inside the transaction that stored new inbound texts, once
+per batch, with `firm` and `messages` (each new Message, its body decrypted in memory).
+A receiver runs in that transaction: it must be quick for texts it does not care about,
+and what it writes commits or rolls back with the texts. The calendar reads Y/N replies
+(E4) this way.
+"""
+
+from django.dispatch import Signal
+
+inbound_texts_stored = Signal()
