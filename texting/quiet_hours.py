@@ -2,8 +2,8 @@
 
 The recipient's zone comes from the number's area code (phonenumbers' time-zone data).
 An area code that spans zones counts as all of them, so a text goes only when it is
-daytime in each; a number with no geography (toll-free, unknown) uses the firm's zone.
-Texts a person types are never held: only calendar notifications and reminders ask here.
+daytime in each; a number with no geography (toll-free, personal, unknown) uses the firm's
+zone. Texts a person types are never held: only calendar notifications and reminders ask here.
 """
 
 import functools
@@ -16,6 +16,13 @@ from phonenumbers import timezone as number_zones
 
 DAY_STARTS = time(8, 0)
 DAY_ENDS = time(20, 0)
+# Number types whose area code says where the phone is; toll-free, personal (5XX) and
+# other non-geographic numbers map to every zone of the country, which says nothing.
+_GEOGRAPHIC = frozenset(
+    {PhoneNumberType.FIXED_LINE, PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE}
+)
+# An area code spans two zones at most (208: Boise and Los Angeles); more means no geography.
+_MAX_ZONES = 3
 
 
 @functools.lru_cache(maxsize=65536)
@@ -24,10 +31,12 @@ def _zones_of_number(number_e164: str) -> tuple[str, ...]:
         number = phonenumbers.parse(number_e164)
     except phonenumbers.NumberParseException:
         return ()
-    if phonenumbers.number_type(number) == PhoneNumberType.TOLL_FREE:
+    if phonenumbers.number_type(number) not in _GEOGRAPHIC:
         return ()
-    zones = number_zones.time_zones_for_number(number)
-    return tuple(z for z in zones if z != number_zones.UNKNOWN_TIMEZONE)
+    zones = [
+        z for z in number_zones.time_zones_for_number(number) if z != number_zones.UNKNOWN_TIMEZONE
+    ]
+    return tuple(zones) if len(zones) <= _MAX_ZONES else ()
 
 
 def recipient_zones(number_e164: str, *, fallback_zone: str) -> tuple[ZoneInfo, ...]:

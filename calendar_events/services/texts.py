@@ -15,8 +15,9 @@ a notice stays pending, a reminder stays due, and the dispatcher of the minute a
 
 Reminders are not stored ahead: a contact attendee is due when the event starts within
 the firm's N days, its reminder was not sent for this start time, nothing is pending for
-it, it has not declined, and no invitation or update reached it inside those N days (that
-text already told it). So a downtime is caught up on the next run, a changed setting
+it, it has not declined, and no invitation or update reached it inside those N days or in
+the RECENTLY hours before (that text already told it; two texts an hour apart read as a
+mistake). So a downtime is caught up on the next run, a changed setting
 applies at once, and moving the event re-arms the reminder.
 """
 
@@ -51,6 +52,8 @@ Notice = EventAttendee.Notice
 _DISPATCH_LOCK_KEY = "calendar:texts-dispatch:lock"
 # Longer than a dispatch takes; a dispatcher that died holding it blocks the next this long.
 _DISPATCH_LOCK_SECONDS = 300
+# An invitation or update this shortly before a reminder falls due makes the reminder moot.
+RECENTLY = timedelta(hours=12)
 # Idempotency keys of automated texts: uuid5 in this namespace of the attendee and the text.
 _KEY_NAMESPACE = uuid.UUID("4b6f2a56-0c1d-4e0b-9a55-6d2f8d1e7c31")
 
@@ -252,7 +255,10 @@ def reminders_due(*, firm: Firm, now: datetime, days: int) -> QuerySet[EventAtte
         )
         .exclude(response=EventAttendee.Response.DECLINED)
         .filter(Q(reminder_for_start__isnull=True) | ~Q(reminder_for_start=F("event__starts_at")))
-        .filter(Q(notified_at__isnull=True) | Q(notified_at__lt=F("event__starts_at") - window))
+        .filter(
+            Q(notified_at__isnull=True)
+            | Q(notified_at__lt=F("event__starts_at") - (window + RECENTLY))
+        )
         .select_related("event", "contact")
         .annotate(texting_e164=_texting_numbers())
         .order_by("event__starts_at", "id")
