@@ -5,10 +5,10 @@ each firm's toll-free number is searched and ordered first (demo.provisioning), 
 transaction. Then the firm is made in one transaction inside its own firm scope: the firm
 with that number, its texting settings, an admin and a staff user (through
 accounts.services, each with an API token), contacts, their phone numbers, e-mail addresses
-and relationships, matters, related contacts, a "Correspondence" folder per matter, and a
-conversation with every contact holding the firm's texts and the replies
-(demo.conversations). A provider that cannot be reached stops the run before the firm is
-written.
+and relationships, matters, related contacts, a "Correspondence" folder per matter, a dozen
+calendar events (demo.calendar), and a conversation with every contact holding the firm's
+texts and the replies (demo.conversations). A provider that cannot be reached stops the run
+before the firm is written.
 
 Contacts, matters and messages are written with `bulk_create` in batches, not through the
 contacts, matters and texting services: a demo of 20,000 contacts and 100,000 texts must
@@ -41,11 +41,13 @@ from tqdm import tqdm
 
 from accounts.models import Firm, Membership, User
 from accounts.services import api_token_create, firm_create, member_create
+from calendar_events.models import CalendarEvent, EventAttendee
 from contacts.models import Contact, ContactRelationship, EmailAddress, PhoneNumber
 from matters.models import Folder, Matter, MatterRelatedContact
 from texting.models import TextingSettings
 
 from . import vocabulary as words
+from .calendar import demo_events_build
 from .conversations import ConversationPlan, TextedContact
 from .numbers import NumberAllocator
 from .provisioning import DemoSeedError, toll_free_number_order
@@ -57,6 +59,8 @@ DEFAULT_MESSAGES_PER_CONTACT = 4
 DEFAULT_MESSAGES_MAX = 10_000
 MIN_PASSWORD_LENGTH = 10
 CORRESPONDENCE_FOLDER = "Correspondence"
+# Demo firms remind clients of events two days ahead (S4), so the calendar texts by itself.
+DEMO_REMINDER_DAYS = 2
 API_TOKEN_NAME = "Demo token"
 DISPLAY_NUMBER_MAX = Matter._meta.get_field("display_number").max_length or 50
 
@@ -238,6 +242,7 @@ def demo_firm_seed(
             matters=matters,
             conversations=texting,
             rng=text_rng,
+            attorney=attorney,
             progress_file=progress_file,
         )
     return SeededFirm(
@@ -333,6 +338,7 @@ def _texting_settings_create(*, firm: Firm, domain: str, office_line: str) -> Te
         alternative_email=f"office@{domain}",
         verification_status=TextingSettings.VerificationStatus.PENDING,
         verification_updated_at=timezone.now(),
+        event_reminder_days=DEMO_REMINDER_DAYS,
     )
 
 
@@ -596,6 +602,7 @@ def _insert_all(
     matters: list[_PlannedMatter],
     conversations: ConversationPlan,
     rng: random.Random,
+    attorney: User,
     progress_file: TextIO | None,
 ) -> None:
     """Insert everything in dependency order, in batches, advancing one progress bar."""
@@ -613,6 +620,10 @@ def _insert_all(
         (MatterRelatedContact, related),
         (Folder, folders),
     ]
+    events, attendees = demo_events_build(
+        firm=firm, rng=rng, matters=matter_rows, attorney=attorney, now=timezone.now()
+    )
+    tables += [(CalendarEvent, events), (EventAttendee, attendees)]
     total = sum(len(rows) for _, rows in tables) + conversations.rows()
     with _progress_bar(f"{firm.name[:22]}: rows", total, progress_file) as bar:
         for model, rows in tables:

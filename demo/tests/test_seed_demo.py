@@ -8,6 +8,7 @@ import socket
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import phonenumbers
 import pytest
@@ -19,9 +20,12 @@ from django_scopes import scope
 
 from accounts.models import ApiToken, Firm, Membership, User
 from accounts.resolution import api_token_resolve
+from calendar_events.models import CalendarEvent
 from common.phones import phone_to_e164
 from contacts.models import Contact, ContactRelationship, EmailAddress, PhoneNumber
+from demo.calendar import EVENTS_PER_FIRM
 from demo.management.commands.seed_demo import SANDBOX_COMMAND, SANDBOX_NEEDED
+from demo.seeding import DEMO_REMINDER_DAYS
 from matters.models import Folder, Matter, MatterRelatedContact
 from provider_sandbox.outcomes import failure_for_destination
 from texting.models import Conversation, Message, ReadState, TextingSettings
@@ -425,6 +429,21 @@ def test_texting_settings_give_the_firms_office_line_and_address(unscoped: None)
         assert office not in contact_numbers
     ny = TextingSettings.objects.get(firm__uuid=data["firms"][0]["id"])
     assert ny.alternative_phone_e164[2:5] in {"212", "646", "917", "718", "347"}
+
+
+@pytest.mark.django_db
+def test_each_firm_has_a_calendar_of_its_open_matters_with_reminders_on(unscoped: None) -> None:
+    data, _ = seed("--firms", "1", "--contacts", "30")
+    firm = Firm.objects.get(uuid=data["firms"][0]["id"])
+    events = CalendarEvent.objects.filter(firm=firm).select_related("matter")
+    assert events.count() == EVENTS_PER_FIRM
+    for event in events:
+        assert event.matter is not None and event.matter.status == Matter.Status.OPEN
+        assert event.starts_at.astimezone(ZoneInfo(firm.time_zone)).weekday() < 5
+        client = event.attendees.get(contact__isnull=False)
+        assert client.contact_id == event.matter.client_id and client.notify_via_text
+        assert event.attendees.filter(user__isnull=False).count() == 1
+    assert TextingSettings.objects.get(firm=firm).event_reminder_days == DEMO_REMINDER_DAYS
 
 
 @pytest.mark.django_db
