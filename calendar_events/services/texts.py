@@ -27,6 +27,7 @@ import logging
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from django.core.cache import cache
 from django.db import transaction
@@ -54,6 +55,8 @@ _DISPATCH_LOCK_KEY = "calendar:texts-dispatch:lock"
 _DISPATCH_LOCK_SECONDS = 300
 # An invitation or update this shortly before a reminder falls due makes the reminder moot.
 RECENTLY = timedelta(hours=12)
+# The most a daylight-saving change moves a wall-clock time.
+_DST_SLACK = timedelta(hours=1)
 # Idempotency keys of automated texts: uuid5 in this namespace of the attendee and the text.
 _KEY_NAMESPACE = uuid.UUID("4b6f2a56-0c1d-4e0b-9a55-6d2f8d1e7c31")
 
@@ -238,11 +241,21 @@ def pending_notices_dispatch(*, firm: Firm, now: datetime) -> DispatchReport:
 # --- reminders --------------------------------------------------------------------------------
 
 
-def reminders_due(*, firm: Firm, now: datetime, days: int) -> QuerySet[EventAttendee]:
+def reminder_due_at(event: CalendarEvent, *, days: int, time_zone: str) -> datetime:
+    """When the reminder of `event` falls due: `days` before its start on the firm's wall
+    clock, so a reminder across a daylight-saving change keeps the event's local hour."""
+    local_start = event.starts_at.astimezone(ZoneInfo(time_zone))
+    return local_start - timedelta(days=days)  # aware arithmetic on one zone: wall clock
+
+
+def reminders_due(*, firm: Firm, now: datetime, days: int) -> list[EventAttendee]:
     """Contact attendees whose reminder is due at `now` with reminders `days` before (E3),
-    soonest event first, each with `texting_e164` (their texting number, or None)."""
+    soonest event first, each with `texting_e164` (their texting number, or None).
+
+    The query takes the window an hour wider, for the daylight-saving change a window may
+    span; `reminder_due_at` then decides on the firm's wall clock."""
     window = timedelta(days=days)
-    return (
+    candidates = (
         EventAttendee.objects.for_firm(firm)
         .filter(
             notify_via_text=True,
@@ -251,7 +264,7 @@ def reminders_due(*, firm: Firm, now: datetime, days: int) -> QuerySet[EventAtte
             event__deleted_at__isnull=True,
             event__cancelled_at__isnull=True,
             event__starts_at__gt=now,
-            event__starts_at__lte=now + window,
+            event__starts_at__lte=now + window + _DST_SLACK,
         )
         .exclude(response=EventAttendee.Response.DECLINED)
         .filter(Q(reminder_for_start__isnull=True) | ~Q(reminder_for_start=F("event__starts_at")))
@@ -263,6 +276,11 @@ def reminders_due(*, firm: Firm, now: datetime, days: int) -> QuerySet[EventAtte
         .annotate(texting_e164=_texting_numbers())
         .order_by("event__starts_at", "id")
     )
+    return [
+        attendee
+        for attendee in candidates
+        if reminder_due_at(attendee.event, days=days, time_zone=firm.time_zone) <= now
+    ]
 
 
 @transaction.atomic

@@ -306,19 +306,22 @@ def test_texts_show_local_time_on_both_sides_of_a_daylight_saving_change(
         calendar_firm, contacts=[client_contact], starts_at=datetime(2026, 10, 31, 9, 0, tzinfo=NY)
     )
     after = event_for(
-        calendar_firm, contacts=[client_contact], starts_at=datetime(2026, 11, 3, 9, 0, tzinfo=NY)
+        calendar_firm, contacts=[client_contact], starts_at=datetime(2026, 11, 2, 9, 0, tzinfo=NY)
     )
     texts = texts_to(client_contact)
     assert "Sat, Oct 31 at 9:00 AM EDT" in texts[0]
-    assert "Tue, Nov 3 at 9:00 AM EST" in texts[1]
+    assert "Mon, Nov 2 at 9:00 AM EST" in texts[1]
     assert before.starts_at.astimezone(ZoneInfo("UTC")).hour == 13
     assert after.starts_at.astimezone(ZoneInfo("UTC")).hour == 14
 
-    # The reminder, sent on the daylight-saving side, still says the event's local time.
-    assert _dispatch(clock, datetime(2026, 11, 1, 9, 0, tzinfo=NY)) == 1
+    # Two days before on the wall clock: Saturday 9:00 EDT, though that is 49 hours before
+    # Monday 9:00 EST. The text, sent on the daylight-saving side, says the event's time.
+    assert _dispatch(clock, datetime(2026, 10, 31, 8, 59, tzinfo=NY)) == 0
+    assert _dispatch(clock, datetime(2026, 10, 31, 9, 0, tzinfo=NY)) == 1
     assert (
-        "Reminder of Deposition prep on Tue, Nov 3 at 9:00 AM EST" in texts_to(client_contact)[-1]
+        "Reminder of Deposition prep on Mon, Nov 2 at 9:00 AM EST" in texts_to(client_contact)[-1]
     )
+    assert _dispatch(clock, datetime(2026, 10, 31, 10, 0, tzinfo=NY)) == 0
 
 
 def test_texts_use_the_firms_zone_wherever_the_client_is(
