@@ -9,6 +9,7 @@ api_v1 = [
     path("", include("contacts.api.urls")),
     path("", include("matters.api.urls")),
     path("", include("texting.api.urls")),
+    path("", include("calendar_events.api.urls")),
 ]
 
 urlpatterns = [

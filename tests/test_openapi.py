@@ -24,5 +24,8 @@ def test_schema_generates_cleanly_and_validates(tmp_path: Path) -> None:
         "/api/v1/text_messages/",
         "/api/v1/text_messages/{id}/",
         "/api/v1/text_messages/{id}/retry/",
+        "/api/v1/calendar_entries/",
+        "/api/v1/calendar_entries/{id}/",
+        "/api/v1/calendar_entries/{id}/cancel/",
     ):
         assert path in schema["paths"], path

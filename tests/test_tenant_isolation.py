@@ -16,6 +16,8 @@ from rest_framework.test import APIClient
 
 from accounts.models import ApiToken, Membership
 from accounts.tests.factories import ApiTokenFactory, MembershipFactory
+from calendar_events.models import CalendarEvent, EventAttendee
+from calendar_events.tests.factories import event_for
 from contacts.models import Contact, ContactRelationship
 from contacts.tests.factories import ContactFactory, ContactRelationshipFactory
 from matters.models import Document, Folder, Matter, MatterRelatedContact
@@ -71,7 +73,9 @@ def firm_objects(firm, settings, tmp_path) -> dict[str, Any]:
     conversation = ConversationFactory(contact=contact)
     message = MessageFactory(conversation=conversation)
     media = stored_attachment(message, "note.txt", "text/plain", b"hello")
+    event = event_for(firm, contacts=[contact], notify=False, matter=matter)
     return {
+        "event": event,
         "media": media,
         "conversation": conversation,
         "message": message,
@@ -96,6 +100,7 @@ def _param_value(route: Route, name: str, objects: dict[str, Any]) -> str:
         "token_id": "token",
         "message_id": "message",
         "media_id": "media",
+        "event_id": "event",
     }
     if name == "position":
         return "0"
@@ -104,6 +109,7 @@ def _param_value(route: Route, name: str, objects: dict[str, Any]) -> str:
             "api/v1/matters/": "matter",
             "api/v1/text_message_conversations/": "conversation",
             "api/v1/text_messages/": "message",
+            "api/v1/calendar_entries/": "event",
         }.get(route.template.split("<")[0], "contact")
     elif name == "related_id":
         key = "matter_related" if route.template.startswith("matters/") else "related_contact"
@@ -129,6 +135,8 @@ def _snapshot() -> list[tuple[str, Any]]:
         Folder,
         Document,
         Membership,
+        CalendarEvent,
+        EventAttendee,
     ):
         rows += [(model.__name__, r) for r in model.objects.order_by("pk").values_list()]
     rows += [

@@ -146,7 +146,7 @@ def _check_attendees(firm: Firm, specs: Sequence[AttendeeSpec]) -> list[Attendee
     users = [s.user.pk for s in unique.values() if s.user is not None]
     members = set(
         Membership.objects.for_firm(firm)
-        .filter(user_id__in=users)
+        .filter(user_id__in=users, user__is_active=True)
         .values_list("user_id", flat=True)
     )
     if set(users) - members:
@@ -296,10 +296,11 @@ def event_update(
     matter: Matter | Unset | None = UNSET,
     attendees: Sequence[AttendeeSpec] | Unset = UNSET,
 ) -> CalendarEvent:
-    """Change the given fields (and, when given, replace the attendees). A new time, date or
-    place texts an update to the contacts told before; a new texted contact gets the
-    invitation; a change of title, end or description alone texts nobody. The row is locked
-    while it changes. Raises EventCancelled, or what event_create raises; writes nothing then.
+    """Change the given fields (and, when given, replace the attendees); a new start without
+    a new end keeps the event's length. A new time, date or place texts an update to the
+    contacts told before; a new texted contact gets the invitation; a change of title, end
+    or description alone texts nobody. The row is locked while it changes. Raises
+    EventCancelled, or what event_create raises; writes nothing then.
     """
     if event.firm_id != firm.id:
         raise CalendarEvent.DoesNotExist
@@ -323,7 +324,10 @@ def event_update(
     if not isinstance(all_day, Unset):
         locked.all_day = all_day
     new_start = locked.starts_at if isinstance(starts_at, Unset) else starts_at
-    new_end = locked.ends_at if isinstance(ends_at, Unset) else ends_at
+    if isinstance(ends_at, Unset):  # a new start alone moves the event, keeping its length
+        new_end = new_start + (locked.ends_at - locked.starts_at)
+    else:
+        new_end = ends_at
     locked.starts_at, locked.ends_at = _clean_times(firm, new_start, new_end, locked.all_day)
     specs = None if isinstance(attendees, Unset) else _check_attendees(firm, attendees)
     moved = before != (locked.starts_at, locked.all_day, locked.location)

@@ -457,3 +457,33 @@ def test_an_opted_out_contact_is_not_texted_and_the_thread_says_why(
         message = Message.objects.get(conversation__contact=client_contact)
     assert message.status == Message.Status.FAILED
     assert message.failure_reason == "opted_out"
+
+
+def test_a_new_start_alone_moves_the_event_and_keeps_its_length(
+    calendar_firm: Firm, client_contact: Contact
+) -> None:
+    event = event_for(
+        calendar_firm,
+        contacts=[client_contact],
+        starts_at=datetime(2026, 12, 4, 10, 0, tzinfo=NY),
+        hours=2,
+    )
+    moved = _update(calendar_firm, event, starts_at=datetime(2026, 12, 7, 15, 0, tzinfo=NY))
+    assert moved.ends_at == datetime(2026, 12, 7, 17, 0, tzinfo=NY)
+    assert "Mon, Dec 7 at 3:00 PM EST" in texts_to(client_contact)[-1]
+
+
+def test_an_inactive_user_cannot_be_invited(calendar_firm: Firm, member: User) -> None:
+    member.is_active = False
+    member.save()
+    start = TUESDAY_10AM + timedelta(days=1)
+    with pytest.raises(EventInvalid, match="No such firm user"), scope(firm=calendar_firm.id):
+        event_create(
+            firm=calendar_firm,
+            actor=None,
+            title="Meeting",
+            starts_at=start,
+            ends_at=start,
+            attendees=[AttendeeSpec(user=member)],
+        )
+    assert _events(calendar_firm) == 0
