@@ -58,6 +58,8 @@ def matter_tabs(matter: Matter) -> list[tuple[str, str, str]]:
         ("Overview", reverse("matters:detail", args=[matter.uuid]), "overview"),
         ("Communications", reverse("matters:communications", args=[matter.uuid]), "communications"),
         ("Documents", reverse("matters:documents", args=[matter.uuid]), "documents"),
+        # The calendar app's page (a URL name only: matters imports nothing from it).
+        ("Calendar", reverse("calendar_events:matter-calendar", args=[matter.uuid]), "calendar"),
     ]
 
 

@@ -1,0 +1,102 @@
+"""Reads of the calendar: events in a period or of a matter, one event with its attendees,
+and what the event form offers (E1).
+
+Every selector takes `firm` first and returns firm-filtered querysets with their joins done,
+so a page costs the same few queries however many events or attendees it shows. Deleted
+events are never returned; cancelled ones are, unless asked otherwise (they stay on the
+calendar, marked cancelled).
+"""
+
+from datetime import datetime
+from uuid import UUID
+
+from django.db.models import F, Prefetch, Q, QuerySet
+
+from accounts.models import Firm, User
+from matters.models import Matter
+
+from .models import CalendarEvent, EventAttendee
+
+
+def _live_events(firm: Firm) -> QuerySet[CalendarEvent]:
+    return (
+        CalendarEvent.objects.for_firm(firm)
+        .filter(deleted_at__isnull=True)
+        .select_related("matter")
+    )
+
+
+def event_list(
+    *,
+    firm: Firm,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    matter: Matter | None = None,
+    include_cancelled: bool = True,
+) -> QuerySet[CalendarEvent]:
+    """The firm's live events overlapping [start, end) (either bound may be open), earliest
+    start first, each with its matter joined.
+
+    An event overlaps when it starts before `end` and ends after `start`; an event of no
+    length counts when it starts at or after `start`.
+    """
+    events = _live_events(firm)
+    if start is not None:
+        events = events.filter(Q(ends_at__gt=start) | Q(starts_at__gte=start))
+    if end is not None:
+        events = events.filter(starts_at__lt=end)
+    if matter is not None:
+        events = events.filter(matter=matter)
+    if not include_cancelled:
+        events = events.filter(cancelled_at__isnull=True)
+    return events.order_by("starts_at", "id")
+
+
+def event_past_list(
+    *, firm: Firm, now: datetime, matter: Matter | None = None
+) -> QuerySet[CalendarEvent]:
+    """The firm's live events that were over by `now` (what `event_list(start=now)` leaves
+    out), most recent first, each with its matter joined."""
+    events = _live_events(firm).filter(ends_at__lte=now).exclude(starts_at__gte=now)
+    if matter is not None:
+        events = events.filter(matter=matter)
+    return events.order_by("-starts_at", "-id")
+
+
+def event_attendee_list(*, firm: Firm) -> QuerySet[EventAttendee]:
+    """The firm's attendees with their contact and user joined: contacts first (by name),
+    then firm users."""
+    return (
+        EventAttendee.objects.for_firm(firm)
+        .select_related("contact", "user")
+        .order_by(
+            F("user").asc(nulls_first=True),
+            "contact__sort_name",
+            "user__first_name",
+            "user__last_name",
+            "id",
+        )
+    )
+
+
+def event_detail_list(*, firm: Firm) -> QuerySet[CalendarEvent]:
+    """The firm's live events, each with its matter (and the matter's client) joined and its
+    attendees prefetched: for `get_object_or_404(..., uuid=...)`."""
+    return (
+        _live_events(firm)
+        .select_related("matter__client", "created_by")
+        .prefetch_related(Prefetch("attendees", queryset=event_attendee_list(firm=firm)))
+    )
+
+
+def event_get(*, firm: Firm, uuid: UUID) -> CalendarEvent | None:
+    """One live event of the firm with its attendees (contact or user joined), or None when
+    the firm has no such event (another firm's uuid included)."""
+    return event_detail_list(firm=firm).filter(uuid=uuid).first()
+
+
+def event_user_choices(*, firm: Firm) -> QuerySet[User]:
+    """The firm's active members, who can be invited as firm-user attendees, by name."""
+    return User.objects.filter(membership__firm=firm, is_active=True).order_by(
+        "first_name", "last_name", "email"
+    )

@@ -1,0 +1,170 @@
+"""The calendar in the browser (E1–E4): a member creates an event with a client notified by
+text, the invitation is in the client's conversation, the client's "Y" (injected into the
+provider sandbox, which posts it to the live server's webhook) confirms it on the event
+page; and the week view fits a phone screen.
+
+Automated texts go out only between 8:00 and 20:00 recipient time (E3), so the clock is
+moved to a Tuesday morning in New York, ticking (the live server shares this process).
+"""
+
+import os
+import re
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django_scopes import scopes_disabled
+from playwright.sync_api import Page, expect
+
+from accounts.models import Firm, User
+from calendar_events.models import CalendarEvent, EventAttendee
+from calendar_events.tests.factories import event_for
+from texting.tests.factories import texting_contact
+
+CLIENT = "+12025550143"  # the sandbox delivers texts to it; Washington, DC: New York's zone
+SCREENSHOTS = Path(os.environ.get("SCREENSHOT_DIR", "var/screenshots"))
+# Callbacks reach the live server over HTTP, the thread polls every few seconds, and CI
+# shares two cores.
+LIVE = 30_000
+NY = ZoneInfo("America/New_York")
+TUESDAY_MORNING = datetime(2026, 12, 1, 9, 30, tzinfo=NY)
+
+
+def shot(page: Page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+@pytest.fixture
+def office_hours() -> Iterator[None]:
+    with time_machine.travel(TUESDAY_MORNING, tick=True):
+        yield
+
+
+@pytest.fixture
+def live_texting(
+    live_server: Any,
+    sandbox: Any,
+    texting_firm: Firm,
+    monkeypatch: pytest.MonkeyPatch,
+    request: pytest.FixtureRequest,
+) -> Iterator[Firm]:
+    """The firm texting through the sandbox, whose callbacks reach the live server; with
+    REDIS_URL, a worker process pointed at the same sandbox."""
+    sandbox.control.set_settings(callback_url=live_server.url)
+    for name, value in {
+        "PROVIDER_API_URL": sandbox.url,
+        "PROVIDER_ACCOUNT_ID": sandbox.account_id,
+        "PROVIDER_USERNAME": sandbox.username,
+        "PROVIDER_PASSWORD": sandbox.password,
+        "PROVIDER_APPLICATION_ID": "sandbox-application",
+    }.items():
+        monkeypatch.setenv(name, value)
+    request.getfixturevalue("real_worker")
+    yield texting_firm
+
+
+def test_a_member_invites_a_client_by_text_and_the_clients_y_confirms(
+    sign_in: Any,
+    member: User,
+    live_texting: Firm,
+    live_server: Any,
+    sandbox: Any,
+    office_hours: None,
+) -> None:
+    with scopes_disabled():
+        contact = texting_contact(live_texting, CLIENT, first_name="Maria", last_name="Garcia")
+    page = sign_in(member)
+
+    page.get_by_role("link", name="Calendar").first.click()
+    page.get_by_role("link", name="New event").first.click()
+    page.get_by_label("Title").fill("Settlement conference")
+    page.get_by_label("All day").check()  # dates only
+    expect(page.get_by_label("Start time")).to_be_hidden()
+    page.get_by_label("All day").uncheck()
+    expect(page.get_by_label("Start time")).to_be_visible()
+    page.get_by_label("Start date").fill("2026-12-04")
+    page.get_by_label("Start time").fill("10:00")
+    page.get_by_label("End date").fill("2026-12-04")
+    page.get_by_label("End time").fill("11:00")
+    page.get_by_label("Location").fill("Courtroom 4B")
+    page.get_by_label("Add a contact").fill("Garc")
+    page.get_by_role("button", name=re.compile("Maria Garcia")).click()
+    row = page.locator(".attendee-row").filter(has_text="Maria Garcia")
+    expect(row).to_have_count(1)
+    expect(page.get_by_label("Add a contact")).to_have_value("")  # the picker was cleared
+    row.get_by_label("Notify via text").check()
+    shot(page, "calendar-new-event")
+    page.get_by_role("button", name="Create event").click()
+
+    expect(page.get_by_text("The event was created. 1 invitation was texted.")).to_be_visible()
+    expect(page.locator("#event-when")).to_have_text("Fri, Dec 4, 2026, 10:00 AM – 11:00 AM EST")
+    attendee = page.locator("tr[data-attendee]").filter(has_text="Maria Garcia")
+    expect(attendee).to_contain_text("Invitation texted")
+    expect(attendee.locator(".cal-response")).to_contain_text("No response")
+
+    attendee.get_by_role("link", name="Texts").click()
+    invitation = page.locator(".bubble--outbound").filter(
+        has_text="You are invited to Settlement conference on Fri, Dec 4 at 10:00 AM EST"
+    )
+    expect(invitation).to_contain_text("Reply Y to confirm or N to decline")
+    expect(invitation.locator(".status")).to_have_text("Delivered", timeout=LIVE)
+
+    sandbox.control.inject_text(CLIENT, live_texting.toll_free_number_e164, " y ")
+    expect(page.locator(".bubble").filter(has_text=re.compile(r"^\s*y\s*"))).to_have_count(
+        1, timeout=LIVE
+    )
+
+    page.go_back()
+    page.reload()
+    attendee = page.locator("tr[data-attendee]").filter(has_text="Maria Garcia")
+    expect(attendee.locator(".cal-response")).to_contain_text("Confirmed")
+    shot(page, "calendar-event")
+    with scopes_disabled():
+        answer = EventAttendee.objects.get(contact=contact)
+        assert answer.response == EventAttendee.Response.CONFIRMED
+        assert CalendarEvent.objects.get().title == "Settlement conference"
+
+
+def test_the_week_view_fits_a_phone_screen(
+    sign_in: Any, member: User, firm: Firm, page: Page, live_server: Any, office_hours: None
+) -> None:
+    page.set_viewport_size({"width": 390, "height": 844})
+    event_for(
+        firm, title="Deposition of the plaintiff", starts_at=datetime(2026, 12, 2, 9, tzinfo=NY)
+    )
+    event_for(
+        firm,
+        title="Filing deadline",
+        starts_at=datetime(2026, 12, 3, tzinfo=NY),
+        all_day=True,
+    )
+    sign_in(member)
+
+    page.goto(f"{live_server.url}/calendar/")
+
+    monday, tuesday = (
+        page.locator('[data-day="2026-11-30"]'),
+        page.locator('[data-day="2026-12-01"]'),
+    )
+    expect(page.get_by_role("link", name=re.compile("Deposition of the plaintiff"))).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    first, second = monday.bounding_box(), tuesday.bounding_box()
+    assert first is not None and second is not None
+    assert first["width"] > 300 and second["y"] > first["y"]  # stacked, full width
+    expect(page.get_by_role("link", name="New event").first).to_be_visible()
+    shot(page, "calendar-week-phone")
+
+    page.get_by_role("link", name="List").click()
+    expect(page.get_by_text("Wednesday, December 2, 2026")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+    page.set_viewport_size({"width": 1280, "height": 800})  # seven columns side by side
+    page.get_by_role("link", name="Week").click()
+    first, second = monday.bounding_box(), tuesday.bounding_box()
+    assert first is not None and second is not None and second["x"] > first["x"]
+    shot(page, "calendar-week")
