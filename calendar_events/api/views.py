@@ -8,7 +8,7 @@ start from the request's firm, so another firm's id is 404 like a missing one (T
 from typing import Any
 from uuid import UUID
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.request import Request
@@ -19,7 +19,7 @@ from common.api.envelope import envelope, enveloped
 from common.api.pagination import EnvelopeCursorPagination
 from common.api.views import FirmAPIView
 
-from .. import services
+from .. import selectors, services
 from ..models import CalendarEvent, EventAttendee
 from ..services import AttendeeSpec
 from .serializers import (
@@ -58,15 +58,9 @@ class _CalendarEntryApi(FirmAPIView):
     pagination_class = CalendarEntryPagination
 
     def get_queryset(self) -> QuerySet[CalendarEvent]:
-        """The firm's live (not deleted) entries, with everything the output shows joined:
-        a fixed number of queries per page, however many entries and attendees."""
-        attendees = EventAttendee.objects.for_firm(self.firm).select_related("contact", "user")
-        return (
-            CalendarEvent.objects.for_firm(self.firm)
-            .filter(deleted_at__isnull=True)
-            .select_related("matter")
-            .prefetch_related(Prefetch("attendees", queryset=attendees))
-        )
+        """The firm's live entries with their matter and attendees joined: a fixed number
+        of queries per page, however many entries and attendees."""
+        return selectors.event_detail_list(firm=self.firm)
 
     @property
     def actor(self) -> User:
