@@ -24,11 +24,13 @@ applies at once, and moving the event re-arms the reminder.
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from django.conf import settings as django_settings
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F, OuterRef, Q, QuerySet, Subquery
@@ -51,6 +53,9 @@ logger = logging.getLogger(__name__)
 Notice = EventAttendee.Notice
 
 _DISPATCH_LOCK_KEY = "calendar:texts-dispatch:lock"
+# A dispatch stops starting texts after this long (CALENDAR_DISPATCH_SECONDS), inside the
+# task's soft time limit (240 s); what is left goes in the next run.
+_DISPATCH_SECONDS = 200
 # Longer than a dispatch takes; a dispatcher that died holding it blocks the next this long.
 _DISPATCH_LOCK_SECONDS = 300
 # An invitation or update this shortly before a reminder falls due makes the reminder moot.
@@ -71,10 +76,12 @@ class DispatchReport:
     dropped: int = 0  # held until the event began: not sent
     problems: int = 0  # could not be created (recorded on the attendee)
     locked: bool = False  # another dispatch was running: this one did nothing
+    unfinished: bool = False  # out of time: the rest stays due for the next run
 
     def add(self, other: DispatchReport) -> None:
         for name in ("sent", "reminders", "held", "dropped", "problems"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.unfinished = self.unfinished or other.unfinished
 
 
 # --- the text of one attendee -----------------------------------------------------------------
@@ -139,38 +146,42 @@ def _create_text(
 # --- notices: invitation, update, cancellation ------------------------------------------------
 
 
+def _event_locked(firm: Firm, attendee: EventAttendee) -> CalendarEvent:
+    """The attendee's event, locked until the transaction ends: event changes take the same
+    lock (events.py), so a text is written from the event as it is, not as it was scanned."""
+    return CalendarEvent.objects.for_firm(firm).select_for_update().get(id=attendee.event_id)
+
+
 @transaction.atomic
 def _notice_send(
     *, firm: Firm, attendee: EventAttendee, settings: TextingSettings, now: datetime
-) -> bool:
+) -> str:
+    """ "sent"; "problem" (recorded on the attendee); "dropped" (its event has begun);
+    "skipped" (another dispatcher sent it, or a change of the event replaced it)."""
+    event = _event_locked(firm, attendee)
     kind = attendee.pending_notice
     seq = attendee.notices_sent
-    claimed = (
-        EventAttendee.objects.for_firm(firm)
-        .filter(id=attendee.id, pending_notice=kind, notices_sent=seq)
-        .update(
-            pending_notice=Notice.NONE, pending_since=None, notices_sent=seq + 1, updated_at=now
-        )
+    mine = EventAttendee.objects.for_firm(firm).filter(
+        id=attendee.id, pending_notice=kind, notices_sent=seq
+    )
+    if has_begun(event, now):
+        dropped = mine.update(pending_notice=Notice.NONE, pending_since=None, updated_at=now)
+        return "dropped" if dropped else "skipped"
+    claimed = mine.update(
+        pending_notice=Notice.NONE, pending_since=None, notices_sent=seq + 1, updated_at=now
     )
     if not claimed:
-        return False  # another dispatcher sent it, or the event changed it meanwhile
-    body = event_text(NotificationKind(kind), firm=firm, event=attendee.event, settings=settings)
+        return "skipped"
+    body = event_text(NotificationKind(kind), firm=firm, event=event, settings=settings)
     message = _create_text(
         firm=firm, attendee=attendee, body=body, key=_key(attendee, f"notice:{seq}")
     )
     if message is None:
-        return False
+        return "problem"
     EventAttendee.objects.for_firm(firm).filter(id=attendee.id).update(
         notified_kind=kind, notified_at=now, text_problem=""
     )
-    return True
-
-
-@transaction.atomic
-def _notice_drop(*, firm: Firm, attendee: EventAttendee, now: datetime) -> None:
-    EventAttendee.objects.for_firm(firm).filter(
-        id=attendee.id, pending_notice=attendee.pending_notice, notices_sent=attendee.notices_sent
-    ).update(pending_notice=Notice.NONE, pending_since=None, updated_at=now)
+    return "sent"
 
 
 def _recipient(attendee: EventAttendee) -> str | None:
@@ -190,19 +201,19 @@ def _one(
     *, firm: Firm, attendee: EventAttendee, settings: TextingSettings, now: datetime
 ) -> DispatchReport:
     report = DispatchReport()
-    if has_begun(attendee.event, now):
-        _notice_drop(firm=firm, attendee=attendee, now=now)
-        report.dropped += 1
-        return report
     number = _recipient(attendee)
-    if number and not may_send_now(number, now=now, fallback_zone=firm.time_zone):
+    stale = has_begun(attendee.event, now)  # as scanned; _notice_send checks it locked
+    if number and not stale and not may_send_now(number, now=now, fallback_zone=firm.time_zone):
         report.held += 1
         return report
     # No number: _create_text records the problem the pipeline names.
-    if _notice_send(firm=firm, attendee=attendee, settings=settings, now=now):
+    outcome = _notice_send(firm=firm, attendee=attendee, settings=settings, now=now)
+    if outcome == "sent":
         report.sent += 1
-    else:
+    elif outcome == "problem":
         report.problems += 1
+    elif outcome == "dropped":
+        report.dropped += 1
     return report
 
 
@@ -229,16 +240,36 @@ def event_notices_send(
     return report
 
 
-def pending_notices_dispatch(*, firm: Firm, now: datetime) -> DispatchReport:
-    """Send every pending notice of the firm that may go now; drop stale ones."""
+def pending_notices_dispatch(
+    *, firm: Firm, now: datetime, deadline: float | None = None
+) -> DispatchReport:
+    """Send every pending notice of the firm that may go now; drop stale ones. Past
+    `deadline` (time.monotonic()) it stops; what is left stays pending for the next run."""
     settings = texting_settings_get(firm=firm)
     report = DispatchReport()
     for attendee in _pending(firm).order_by("pending_since", "id"):
+        if deadline is not None and time.monotonic() > deadline:
+            report.unfinished = True
+            break
         report.add(_one(firm=firm, attendee=attendee, settings=settings, now=now))
     return report
 
 
 # --- reminders --------------------------------------------------------------------------------
+
+
+_REMINDER_FIELDS = (
+    "uuid",
+    "firm_id",
+    "notices_sent",
+    "event__firm_id",
+    "event__title",
+    "event__starts_at",
+    "event__ends_at",
+    "event__all_day",
+    "event__location",
+    "contact__firm_id",
+)
 
 
 def reminder_due_at(event: CalendarEvent, *, days: int, time_zone: str) -> datetime:
@@ -273,6 +304,9 @@ def reminders_due(*, firm: Firm, now: datetime, days: int) -> list[EventAttendee
             | Q(notified_at__lt=F("event__starts_at") - (window + RECENTLY))
         )
         .select_related("event", "contact")
+        # Only what deciding and sending read: at thousands due, building whole rows is
+        # most of the scan's time.
+        .only(*_REMINDER_FIELDS)
         .annotate(texting_e164=_texting_numbers())
         .order_by("event__starts_at", "id")
     )
@@ -287,8 +321,12 @@ def reminders_due(*, firm: Firm, now: datetime, days: int) -> list[EventAttendee
 def _reminder_send(
     *, firm: Firm, attendee: EventAttendee, settings: TextingSettings, now: datetime
 ) -> bool | None:
-    """True: sent. False: a problem (recorded). None: someone else claimed it."""
+    """True: sent. False: a problem (recorded). None: someone else claimed it, or the
+    event was cancelled or moved since the scan (the next scan sees it as it is)."""
+    event = _event_locked(firm, attendee)
     start = attendee.event.starts_at
+    if event.cancelled_at or event.deleted_at or event.starts_at != start:
+        return None
     claimed = (
         EventAttendee.objects.for_firm(firm)
         .filter(id=attendee.id, pending_notice=Notice.NONE)
@@ -297,7 +335,7 @@ def _reminder_send(
     )
     if not claimed:
         return None
-    body = event_text(NotificationKind.REMINDER, firm=firm, event=attendee.event, settings=settings)
+    body = event_text(NotificationKind.REMINDER, firm=firm, event=event, settings=settings)
     key = _key(attendee, f"reminder:{start.isoformat()}:{attendee.notices_sent}")
     if _create_text(firm=firm, attendee=attendee, body=body, key=key) is None:
         return False
@@ -307,13 +345,17 @@ def _reminder_send(
     return True
 
 
-def reminders_send(*, firm: Firm, now: datetime) -> DispatchReport:
-    """Send each due reminder of the firm once, those that may go now (quiet hours)."""
+def reminders_send(*, firm: Firm, now: datetime, deadline: float | None = None) -> DispatchReport:
+    """Send each due reminder of the firm once, those that may go now (quiet hours). Past
+    `deadline` (time.monotonic()) it stops; what is left stays due for the next run."""
     report = DispatchReport()
     settings = texting_settings_get(firm=firm)
     if not settings.event_reminder_days:
         return report
     for attendee in reminders_due(firm=firm, now=now, days=settings.event_reminder_days):
+        if deadline is not None and time.monotonic() > deadline:
+            report.unfinished = True
+            break
         number = _recipient(attendee)
         if number and not may_send_now(number, now=now, fallback_zone=firm.time_zone):
             report.held += 1
@@ -338,6 +380,9 @@ def automated_texts_dispatch(*, now: datetime | None = None) -> DispatchReport:
         return DispatchReport(locked=True)
     try:
         now = now or timezone.now()
+        deadline = time.monotonic() + float(
+            getattr(django_settings, "CALENDAR_DISPATCH_SECONDS", _DISPATCH_SECONDS)
+        )
         report = DispatchReport()
         firm_ids = Firm.objects.filter(toll_free_number_e164__isnull=False).values_list(
             "id", flat=True
@@ -345,8 +390,8 @@ def automated_texts_dispatch(*, now: datetime | None = None) -> DispatchReport:
         for firm_id in firm_ids:
             with scope(firm=firm_id):
                 firm = Firm.objects.get(id=firm_id)
-                report.add(pending_notices_dispatch(firm=firm, now=now))
-                report.add(reminders_send(firm=firm, now=now))
+                report.add(pending_notices_dispatch(firm=firm, now=now, deadline=deadline))
+                report.add(reminders_send(firm=firm, now=now, deadline=deadline))
         if report.sent or report.dropped or report.problems:
             logger.info("calendar texts dispatched", extra=vars(report))
         return report

@@ -98,6 +98,47 @@ def test_a_dispatcher_that_lost_the_race_sends_nothing(
     assert len(_reminders(client_contact)) == 1
 
 
+@pytest.mark.parametrize("change", ["cancel", "move"])
+def test_an_event_cancelled_or_moved_after_the_scan_gets_no_stale_reminder(
+    calendar_firm: Firm, client_contact: Contact, clock: time_machine.Traveller, change: str
+) -> None:
+    event = event_for(calendar_firm, contacts=[client_contact], notify=False, starts_at=FRIDAY_10AM)
+    with scope(firm=calendar_firm.id):
+        # Never told (no invitation): cancelling sets nothing pending that would block it.
+        EventAttendee.objects.filter(event=event).update(notify_via_text=True)
+        clock.move_to(WEDNESDAY_10AM)
+        settings = texting_settings_get(firm=calendar_firm)
+        scanned = reminders_due(firm=calendar_firm, now=WEDNESDAY_10AM, days=2)
+        assert len(scanned) == 1
+        if change == "cancel":
+            event_cancel(firm=calendar_firm, actor=None, event=event)
+        else:
+            later = FRIDAY_10AM + timedelta(days=7)
+            event_update(firm=calendar_firm, actor=None, event=event, starts_at=later)
+        sent = _reminder_send(
+            firm=calendar_firm, attendee=scanned[0], settings=settings, now=WEDNESDAY_10AM
+        )
+    assert sent is None
+    assert _reminders(client_contact) == []
+
+
+def test_a_dispatch_out_of_time_leaves_the_rest_for_the_next_run(
+    calendar_firm: Firm,
+    client_contact: Contact,
+    make_contact: Any,
+    clock: time_machine.Traveller,
+    settings: Any,
+) -> None:
+    event_for(calendar_firm, contacts=[client_contact, make_contact()], starts_at=FRIDAY_10AM)
+    clock.move_to(WEDNESDAY_10AM)
+    settings.CALENDAR_DISPATCH_SECONDS = 0
+    report = automated_texts_dispatch()
+    assert report.unfinished and report.sent == 0
+    settings.CALENDAR_DISPATCH_SECONDS = 200
+    report = automated_texts_dispatch()
+    assert not report.unfinished and report.reminders == 2
+
+
 def test_overlapping_dispatches_are_prevented_by_a_lock(
     calendar_firm: Firm, client_contact: Contact, clock: time_machine.Traveller
 ) -> None:
