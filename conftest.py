@@ -169,6 +169,16 @@ def texting_firm(firm: Firm, sandbox: Any) -> Firm:
     return firm
 
 
+@pytest.fixture
+def worker_env(sandbox: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker process reads its settings from the environment: point it at the sandbox."""
+    monkeypatch.setenv("PROVIDER_API_URL", sandbox.url)
+    monkeypatch.setenv("PROVIDER_ACCOUNT_ID", sandbox.account_id)
+    monkeypatch.setenv("PROVIDER_USERNAME", sandbox.username)
+    monkeypatch.setenv("PROVIDER_PASSWORD", sandbox.password)
+    monkeypatch.setenv("PROVIDER_APPLICATION_ID", "sandbox-application")
+
+
 def _services_configured() -> bool:
     from django.conf import settings as django_settings
 

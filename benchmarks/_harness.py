@@ -280,6 +280,32 @@ def bench_database_exists(bench: BenchEnv) -> bool:
     return row is not None
 
 
+def bench_keys(
+    bench: BenchEnv,
+    keys_file: Path,
+    *,
+    reuse: bool,
+    keep: bool,
+    kept_db: str,
+    kept: bool,
+    log: Callable[[str], None],
+) -> None:
+    """--reuse-db takes the keys a --keep-db run saved (the kept rows are encrypted with
+    them; `kept`: that run's database still exists); --keep-db saves this run's keys."""
+    if reuse:
+        if not kept or not keys_file.exists():
+            raise SystemExit(f"--reuse-db: no database {kept_db} kept by --keep-db")
+        keys = json.loads(keys_file.read_text())
+        bench.fernet_key, bench.secret_key = keys["fernet_key"], keys["secret_key"]
+        log(f"reusing {kept_db} and its keys from {keys_file}")
+    elif keep:
+        keys_file.parent.mkdir(parents=True, exist_ok=True)
+        keys_file.write_text(
+            json.dumps({"fernet_key": bench.fernet_key, "secret_key": bench.secret_key})
+        )
+        keys_file.chmod(0o600)
+
+
 @contextlib.contextmanager
 def bench_database(
     bench: BenchEnv, log: Callable[[str], None], *, reuse: bool = False, keep: bool = False

@@ -41,7 +41,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import gc
-import json
 import random
 import re
 import sys
@@ -271,18 +270,16 @@ def main() -> int:
 
 def _bench_env(args: argparse.Namespace, log: Callable[[str], None]) -> h.BenchEnv:
     bench = h.BenchEnv(db_name=args.db_name, redis_db=args.redis_db, extra={"LOG_LEVEL": "WARNING"})
-    if args.reuse_db:
-        if not _database_exists(f"{args.db_name}_seeded") or not KEYS_FILE.exists():
-            raise SystemExit(f"--reuse-db: no database {args.db_name}_seeded kept by --keep-db")
-        keys = json.loads(KEYS_FILE.read_text())
-        bench.fernet_key, bench.secret_key = keys["fernet_key"], keys["secret_key"]
-        log(f"reusing {args.db_name}_seeded and its keys from {KEYS_FILE}")
-    elif args.keep_db:
-        KEYS_FILE.parent.mkdir(parents=True, exist_ok=True)
-        KEYS_FILE.write_text(
-            json.dumps({"fernet_key": bench.fernet_key, "secret_key": bench.secret_key})
-        )
-        KEYS_FILE.chmod(0o600)
+    kept_db = f"{args.db_name}_seeded"
+    h.bench_keys(
+        bench,
+        KEYS_FILE,
+        reuse=args.reuse_db,
+        keep=args.keep_db,
+        kept_db=kept_db,
+        kept=args.reuse_db and _database_exists(kept_db),
+        log=log,
+    )
     return bench
 
 

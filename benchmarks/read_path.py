@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import random
 import subprocess
 import sys
@@ -159,18 +158,15 @@ def _bench_env(args: argparse.Namespace, log: Callable[[str], None]) -> h.BenchE
             "PROVIDER_PEER_ID": "1",
         },
     )
-    if args.reuse_db:
-        if not h.bench_database_exists(bench) or not KEYS_FILE.exists():
-            raise SystemExit(f"--reuse-db: no database {args.db_name} kept by --keep-db")
-        keys = json.loads(KEYS_FILE.read_text())
-        bench.fernet_key, bench.secret_key = keys["fernet_key"], keys["secret_key"]
-        log(f"reusing {args.db_name} and its keys from {KEYS_FILE}")
-    elif args.keep_db:
-        KEYS_FILE.parent.mkdir(parents=True, exist_ok=True)
-        KEYS_FILE.write_text(
-            json.dumps({"fernet_key": bench.fernet_key, "secret_key": bench.secret_key})
-        )
-        KEYS_FILE.chmod(0o600)
+    h.bench_keys(
+        bench,
+        KEYS_FILE,
+        reuse=args.reuse_db,
+        keep=args.keep_db,
+        kept_db=args.db_name,
+        kept=args.reuse_db and h.bench_database_exists(bench),
+        log=log,
+    )
     return bench
 
 

@@ -392,16 +392,6 @@ def test_the_dispatch_runs_every_minute_under_its_stable_name(settings: Any, db:
 
 
 @pytest.fixture
-def worker_env(sandbox: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The worker process reads its settings from the environment: point it at the sandbox."""
-    monkeypatch.setenv("PROVIDER_API_URL", sandbox.url)
-    monkeypatch.setenv("PROVIDER_ACCOUNT_ID", sandbox.account_id)
-    monkeypatch.setenv("PROVIDER_USERNAME", sandbox.username)
-    monkeypatch.setenv("PROVIDER_PASSWORD", sandbox.password)
-    monkeypatch.setenv("PROVIDER_APPLICATION_ID", "sandbox-application")
-
-
-@pytest.fixture
 def daytime_firm(texting_firm: Firm) -> Iterator[Firm]:
     """A texting firm in a zone where it is early afternoon now (the worker runs on the real
     clock), with reminders one day before."""

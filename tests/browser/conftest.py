@@ -4,13 +4,13 @@ Run with `pytest -m browser` (make test does). Never downloads a browser.
 """
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 from playwright.sync_api import Page
 
-from accounts.models import User
+from accounts.models import Firm, User
 from accounts.tests.factories import PASSWORD
 
 # Playwright's sync API runs an event loop in this thread; Django's ORM calls from test
@@ -55,3 +55,18 @@ def sign_in(live_server: Any, page: Page) -> Callable[[User], Page]:
         return page
 
     return go
+
+
+@pytest.fixture
+def live_texting(
+    live_server: Any,
+    sandbox: Any,
+    texting_firm: Firm,
+    worker_env: None,
+    request: pytest.FixtureRequest,
+) -> Iterator[Firm]:
+    """The firm texting through the sandbox, whose callbacks reach the live server; with
+    REDIS_URL, a worker process pointed at the same sandbox."""
+    sandbox.control.set_settings(callback_url=live_server.url)
+    request.getfixturevalue("real_worker")
+    yield texting_firm

@@ -45,29 +45,6 @@ def office_hours() -> Iterator[None]:
         yield
 
 
-@pytest.fixture
-def live_texting(
-    live_server: Any,
-    sandbox: Any,
-    texting_firm: Firm,
-    monkeypatch: pytest.MonkeyPatch,
-    request: pytest.FixtureRequest,
-) -> Iterator[Firm]:
-    """The firm texting through the sandbox, whose callbacks reach the live server; with
-    REDIS_URL, a worker process pointed at the same sandbox."""
-    sandbox.control.set_settings(callback_url=live_server.url)
-    for name, value in {
-        "PROVIDER_API_URL": sandbox.url,
-        "PROVIDER_ACCOUNT_ID": sandbox.account_id,
-        "PROVIDER_USERNAME": sandbox.username,
-        "PROVIDER_PASSWORD": sandbox.password,
-        "PROVIDER_APPLICATION_ID": "sandbox-application",
-    }.items():
-        monkeypatch.setenv(name, value)
-    request.getfixturevalue("real_worker")
-    yield texting_firm
-
-
 def test_a_member_invites_a_client_by_text_and_the_clients_y_confirms(
     sign_in: Any,
     member: User,

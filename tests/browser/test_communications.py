@@ -6,11 +6,9 @@ HTTP; with REDIS_URL a real Celery worker does the sending and the processing.
 
 import os
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 from django_scopes import scopes_disabled
 from playwright.sync_api import Page, expect
 
@@ -35,25 +33,6 @@ PNG = bytes.fromhex(
 def shot(page: Page, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
-
-
-@pytest.fixture
-def live_texting(
-    live_server: Any, sandbox: Any, texting_firm: Firm, monkeypatch: pytest.MonkeyPatch, request
-) -> Iterator[Firm]:
-    """The firm texting through the sandbox, whose callbacks reach the live server; with
-    REDIS_URL, a worker process pointed at the same sandbox."""
-    sandbox.control.set_settings(callback_url=live_server.url)
-    for name, value in {
-        "PROVIDER_API_URL": sandbox.url,
-        "PROVIDER_ACCOUNT_ID": sandbox.account_id,
-        "PROVIDER_USERNAME": sandbox.username,
-        "PROVIDER_PASSWORD": sandbox.password,
-        "PROVIDER_APPLICATION_ID": "sandbox-application",
-    }.items():
-        monkeypatch.setenv(name, value)
-    request.getfixturevalue("real_worker")
-    yield texting_firm
 
 
 def test_a_staff_member_texts_a_client_and_sees_it_delivered_without_reload(

@@ -395,13 +395,8 @@ def test_the_sweep_runs_every_minute_under_its_stable_name(settings: Any, db: No
 
 
 @pytest.fixture
-def worker_env(sandbox: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The worker process reads its settings from the environment: point it at the sandbox."""
-    monkeypatch.setenv("PROVIDER_API_URL", sandbox.url)
-    monkeypatch.setenv("PROVIDER_ACCOUNT_ID", sandbox.account_id)
-    monkeypatch.setenv("PROVIDER_USERNAME", sandbox.username)
-    monkeypatch.setenv("PROVIDER_PASSWORD", sandbox.password)
-    monkeypatch.setenv("PROVIDER_APPLICATION_ID", "sandbox-application")
+def worker_env(worker_env: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The root conftest's, with retries a second apart so a retried text lands quickly."""
     monkeypatch.setenv("TEXTING_RETRY_BACKOFF_SECONDS", "1")
 
 
