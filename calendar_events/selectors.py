@@ -10,10 +10,12 @@ calendar, marked cancelled).
 from datetime import datetime
 from uuid import UUID
 
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from accounts.models import Firm, User
+from contacts.models import PhoneNumber
 from matters.models import Matter
+from texting.quiet_hours import next_send_time
 
 from .models import CalendarEvent, EventAttendee
 
@@ -63,12 +65,21 @@ def event_past_list(
     return events.order_by("-starts_at", "-id")
 
 
+def _texting_number() -> Subquery:
+    return Subquery(
+        PhoneNumber.objects.filter(contact=OuterRef("contact"), is_texting_number=True).values(
+            "number_e164"
+        )[:1]
+    )
+
+
 def event_attendee_list(*, firm: Firm) -> QuerySet[EventAttendee]:
-    """The firm's attendees with their contact and user joined: contacts first (by name),
-    then firm users."""
+    """The firm's attendees with their contact and user joined, and the contact's texting
+    number as `texting_e164`: contacts first (by name), then firm users."""
     return (
         EventAttendee.objects.for_firm(firm)
         .select_related("contact", "user")
+        .annotate(texting_e164=_texting_number())
         .order_by(
             F("user").asc(nulls_first=True),
             "contact__sort_name",
@@ -87,6 +98,22 @@ def event_detail_list(*, firm: Firm) -> QuerySet[CalendarEvent]:
         .select_related("matter__client", "created_by")
         .prefetch_related(Prefetch("attendees", queryset=event_attendee_list(firm=firm)))
     )
+
+
+def held_texts_go_at(
+    *, firm: Firm, attendees: list[EventAttendee], now: datetime
+) -> dict[int, datetime]:
+    """When each held text (a pending notice, E3) will go: the next 8:00 in the recipient's
+    zone, or now when it may already go (the next dispatch, within a minute)."""
+    return {
+        attendee.id: next_send_time(
+            attendee.texting_e164,  # type: ignore[attr-defined]
+            now=now,
+            fallback_zone=firm.time_zone,
+        )
+        for attendee in attendees
+        if attendee.pending_notice and getattr(attendee, "texting_e164", None)
+    }
 
 
 def event_get(*, firm: Firm, uuid: UUID) -> CalendarEvent | None:

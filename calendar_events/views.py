@@ -228,10 +228,12 @@ def matter_calendar(request: FirmRequest, matter_id: UUID) -> HttpResponse:
 @firm_member_required
 def event_detail(request: FirmRequest, event_id: UUID) -> HttpResponse:
     event = _get_event(request, event_id)
+    attendees = list(event.attendees.all())
+    goes_at = selectors.held_texts_go_at(firm=request.firm, attendees=attendees, now=timezone.now())
     context = {
         "event": event,
         "when": when_text(event, _zone(request)),
-        "attendees": list(event.attendees.all()),
+        "attendees": [(attendee, goes_at.get(attendee.id)) for attendee in attendees],
         "cancelled_reason": EventCancelled().message if event.is_cancelled else "",
     }
     return render(request, "calendar_events/event_detail.html", context)

@@ -263,6 +263,20 @@ def test_an_invitation_at_night_waits_until_8_their_time(
     html = _html(response)
     assert "Invitation: waiting until 8:00 their time" in html
     assert "Held since Dec 1, 10:00 PM" in html
+    assert "goes Wed, Dec 2, 8:00 AM your time" in html
+
+
+def test_a_held_text_to_california_says_when_it_goes_in_the_firms_time(
+    web: Client, can_text: Firm, clock: time_machine.Traveller
+) -> None:
+    californian = texting_contact(can_text, "+14155550143", first_name="Cal")
+    clock.move_to(_at(1, 23))  # 23:00 in New York, 20:00 in California
+    data = _form(contacts=[str(californian.uuid)], notify=[str(californian.uuid)])
+
+    response = web.post(reverse("calendar_events:event-create"), data, follow=True)
+
+    assert texts_to(californian) == []
+    assert "goes Wed, Dec 2, 11:00 AM your time" in _html(response)  # 8:00 in California
 
 
 def test_an_all_day_event_takes_dates_only(web: Client, firm: Firm) -> None:
