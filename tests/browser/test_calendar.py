@@ -3,14 +3,16 @@ text, the invitation is in the client's conversation, the client's "Y" (injected
 provider sandbox, which posts it to the live server's webhook) confirms it on the event
 page; and the week view fits a phone screen.
 
-Automated texts go out only between 8:00 and 20:00 recipient time (E3), so the clock is
-moved to a Tuesday morning in New York, ticking (the live server shares this process).
+Automated texts go out only between 8:00 and 20:00 recipient time (E3). The journey runs on
+the real clock, as a real Celery worker (CI's PostgreSQL pass) has no other: the firm is put
+in a zone where it is working hours now, and the client texts from a number without a zone
+of its own (a 5XX personal number), so the firm's zone is the client's.
 """
 
 import os
 import re
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -23,15 +25,39 @@ from playwright.sync_api import Page, expect
 from accounts.models import Firm, User
 from calendar_events.models import CalendarEvent, EventAttendee
 from calendar_events.tests.factories import event_for
+from texting.notification_texts import format_when
 from texting.tests.factories import texting_contact
 
-CLIENT = "+12025550143"  # the sandbox delivers texts to it; Washington, DC: New York's zone
+CLIENT = "+15005550143"  # the sandbox delivers texts to it; no area-code zone: the firm's
 SCREENSHOTS = Path(os.environ.get("SCREENSHOT_DIR", "var/screenshots"))
 # Callbacks reach the live server over HTTP, the thread polls every few seconds, and CI
 # shares two cores.
 LIVE = 30_000
 NY = ZoneInfo("America/New_York")
 TUESDAY_MORNING = datetime(2026, 12, 1, 9, 30, tzinfo=NY)
+
+
+# Working hours somewhere at every hour of the day.
+ZONES = (
+    "America/New_York",
+    "America/Chicago",
+    "America/Los_Angeles",
+    "Pacific/Honolulu",
+    "Pacific/Auckland",
+    "Australia/Sydney",
+    "Asia/Tokyo",
+    "Asia/Singapore",
+    "Asia/Kolkata",
+    "Asia/Dubai",
+    "Europe/Athens",
+    "Europe/London",
+    "America/St_Johns",
+)
+
+
+def working_hours_zone() -> str:
+    now = datetime.now(UTC)
+    return next(z for z in ZONES if 9 <= now.astimezone(ZoneInfo(z)).hour < 17)
 
 
 def shot(page: Page, name: str) -> None:
@@ -51,8 +77,12 @@ def test_a_member_invites_a_client_by_text_and_the_clients_y_confirms(
     live_texting: Firm,
     live_server: Any,
     sandbox: Any,
-    office_hours: None,
 ) -> None:
+    zone = working_hours_zone()
+    live_texting.time_zone = zone
+    live_texting.save()
+    day = (datetime.now(ZoneInfo(zone)) + timedelta(days=3)).date()
+    start = datetime.combine(day, time(10), tzinfo=ZoneInfo(zone))
     with scopes_disabled():
         contact = texting_contact(live_texting, CLIENT, first_name="Maria", last_name="Garcia")
     page = sign_in(member)
@@ -64,9 +94,9 @@ def test_a_member_invites_a_client_by_text_and_the_clients_y_confirms(
     expect(page.get_by_label("Start time")).to_be_hidden()
     page.get_by_label("All day").uncheck()
     expect(page.get_by_label("Start time")).to_be_visible()
-    page.get_by_label("Start date").fill("2026-12-04")
+    page.get_by_label("Start date").fill(day.isoformat())
     page.get_by_label("Start time").fill("10:00")
-    page.get_by_label("End date").fill("2026-12-04")
+    page.get_by_label("End date").fill(day.isoformat())
     page.get_by_label("End time").fill("11:00")
     page.get_by_label("Location").fill("Courtroom 4B")
     page.get_by_label("Add a contact").fill("Garc")
@@ -79,14 +109,16 @@ def test_a_member_invites_a_client_by_text_and_the_clients_y_confirms(
     page.get_by_role("button", name="Create event").click()
 
     expect(page.get_by_text("The event was created. 1 invitation was texted.")).to_be_visible()
-    expect(page.locator("#event-when")).to_have_text("Fri, Dec 4, 2026, 10:00 AM – 11:00 AM EST")
+    expect(page.locator("#event-when")).to_have_text(
+        f"{day:%a, %b} {day.day}, {day.year}, 10:00 AM – 11:00 AM {start.tzname()}"
+    )
     attendee = page.locator("tr[data-attendee]").filter(has_text="Maria Garcia")
     expect(attendee).to_contain_text("Invitation texted")
     expect(attendee.locator(".cal-response")).to_contain_text("No response")
 
     attendee.get_by_role("link", name="Texts").click()
     invitation = page.locator(".bubble--outbound").filter(
-        has_text="You are invited to Settlement conference on Fri, Dec 4 at 10:00 AM EST"
+        has_text=f"You are invited to Settlement conference on {format_when(start, time_zone=zone)}"
     )
     expect(invitation).to_contain_text("Reply Y to confirm or N to decline")
     expect(invitation.locator(".status")).to_have_text("Delivered", timeout=LIVE)
