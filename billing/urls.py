@@ -1,9 +1,10 @@
 from django.urls import path
 
-from . import views
+from . import payment_urls, views
 
 app_name = "billing"
 
 urlpatterns = [
     path("", views.index, name="index"),
+    *payment_urls.urlpatterns,
 ]

@@ -24,6 +24,7 @@ urlpatterns = [
     path("matters/", include("matters.urls")),
     path("calendar/", include("calendar_events.urls")),
     path("billing/", include("billing.urls")),
+    path("pay/", include("billing.pay_urls")),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-docs"),
