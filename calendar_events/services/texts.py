@@ -53,9 +53,6 @@ logger = logging.getLogger(__name__)
 Notice = EventAttendee.Notice
 
 _DISPATCH_LOCK_KEY = "calendar:texts-dispatch:lock"
-# A dispatch stops starting texts after this long (CALENDAR_DISPATCH_SECONDS), inside the
-# task's soft time limit (240 s); what is left goes in the next run.
-_DISPATCH_SECONDS = 200
 # Longer than a dispatch takes; a dispatcher that died holding it blocks the next this long.
 _DISPATCH_LOCK_SECONDS = 300
 # An invitation or update this shortly before a reminder falls due makes the reminder moot.
@@ -380,9 +377,7 @@ def automated_texts_dispatch(*, now: datetime | None = None) -> DispatchReport:
         return DispatchReport(locked=True)
     try:
         now = now or timezone.now()
-        deadline = time.monotonic() + float(
-            getattr(django_settings, "CALENDAR_DISPATCH_SECONDS", _DISPATCH_SECONDS)
-        )
+        deadline = time.monotonic() + float(django_settings.CALENDAR_DISPATCH_SECONDS)
         report = DispatchReport()
         firm_ids = Firm.objects.filter(toll_free_number_e164__isnull=False).values_list(
             "id", flat=True

@@ -331,6 +331,15 @@ WEBPUSH_TTL_SECONDS = env.int("WEBPUSH_TTL_SECONDS", default=600)
 # local test push service) only with DEBUG or this set.
 WEBPUSH_ALLOW_HTTP_ENDPOINTS = env.bool("WEBPUSH_ALLOW_HTTP_ENDPOINTS", default=False)
 
+# --- Billing: the payment gateway behind payment links (B5) ---------------------------------
+
+# "sandbox" (billing/gateway.py: test cards decide the outcome; no money moves) is the only
+# gateway so far; a real processor implements billing.gateway.PaymentGateway.
+PAYMENT_GATEWAY = env.str("PAYMENT_GATEWAY", default="sandbox")
+# Calendar texts (E3): a dispatch run stops starting texts after this long, inside the task's
+# soft time limit (CELERY_TASK_SOFT_TIME_LIMIT); the rest go in the next run, a minute later.
+CALENDAR_DISPATCH_SECONDS = env.int("CALENDAR_DISPATCH_SECONDS", default=200)
+
 # --- Logging: no message bodies or phone numbers, ever (STYLE.md section 10) ---------------
 
 LOGGING = {
