@@ -6,7 +6,8 @@ transaction. Then the firm is made in one transaction inside its own firm scope:
 with that number, its texting settings, an admin and a staff user (through
 accounts.services, each with an API token), contacts, their phone numbers, e-mail addresses
 and relationships, matters, related contacts, a "Correspondence" folder per matter, a dozen
-calendar events (demo.calendar), and a conversation with every contact holding the firm's
+calendar events (demo.calendar), operating and trust accounts with unbilled time on open
+matters (demo.billing), and a conversation with every contact holding the firm's
 texts and the replies (demo.conversations). A provider that cannot be reached stops the run
 before the firm is written.
 
@@ -41,12 +42,14 @@ from tqdm import tqdm
 
 from accounts.models import Firm, Membership, User
 from accounts.services import api_token_create, firm_create, member_create
+from billing.models import Activity, BankAccount, Timekeeper
 from calendar_events.models import CalendarEvent, EventAttendee
 from contacts.models import Contact, ContactRelationship, EmailAddress, PhoneNumber
 from matters.models import Folder, Matter, MatterRelatedContact
 from texting.models import TextingSettings
 
 from . import vocabulary as words
+from .billing import demo_billing_build
 from .calendar import demo_events_build
 from .conversations import ConversationPlan, TextedContact
 from .numbers import NumberAllocator
@@ -243,6 +246,7 @@ def demo_firm_seed(
             conversations=texting,
             rng=text_rng,
             attorney=attorney,
+            staff=staff,
             progress_file=progress_file,
         )
     return SeededFirm(
@@ -603,6 +607,7 @@ def _insert_all(
     conversations: ConversationPlan,
     rng: random.Random,
     attorney: User,
+    staff: User,
     progress_file: TextIO | None,
 ) -> None:
     """Insert everything in dependency order, in batches, advancing one progress bar."""
@@ -623,7 +628,21 @@ def _insert_all(
     events, attendees = demo_events_build(
         firm=firm, rng=rng, matters=matter_rows, attorney=attorney, now=timezone.now()
     )
-    tables += [(CalendarEvent, events), (EventAttendee, attendees)]
+    accounts, rates, entries = demo_billing_build(
+        firm=firm,
+        rng=rng,
+        matters=matter_rows,
+        attorney=attorney,
+        staff=staff,
+        today=timezone.localdate(),
+    )
+    tables += [
+        (CalendarEvent, events),
+        (EventAttendee, attendees),
+        (BankAccount, accounts),
+        (Timekeeper, rates),
+        (Activity, entries),
+    ]
     total = sum(len(rows) for _, rows in tables) + conversations.rows()
     with _progress_bar(f"{firm.name[:22]}: rows", total, progress_file) as bar:
         for model, rows in tables:

@@ -20,9 +20,11 @@ from django_scopes import scope
 
 from accounts.models import ApiToken, Firm, Membership, User
 from accounts.resolution import api_token_resolve
+from billing.models import Activity, BankAccount, Timekeeper
 from calendar_events.models import CalendarEvent
 from common.phones import phone_to_e164
 from contacts.models import Contact, ContactRelationship, EmailAddress, PhoneNumber
+from demo.billing import ATTORNEY_RATE_CENTS, STAFF_RATE_CENTS
 from demo.calendar import EVENTS_PER_FIRM
 from demo.management.commands.seed_demo import SANDBOX_COMMAND, SANDBOX_NEEDED
 from demo.seeding import DEMO_REMINDER_DAYS
@@ -444,6 +446,23 @@ def test_each_firm_has_a_calendar_of_its_open_matters_with_reminders_on(unscoped
         assert client.contact_id == event.matter.client_id and client.notify_via_text
         assert event.attendees.filter(user__isnull=False).count() == 1
     assert TextingSettings.objects.get(firm=firm).event_reminder_days == DEMO_REMINDER_DAYS
+
+
+@pytest.mark.django_db
+def test_each_firm_can_bill_at_once_with_its_accounts_rates_and_unbilled_time(
+    unscoped: None,
+) -> None:
+    data, _ = seed("--firms", "1", "--contacts", "30")
+    firm = Firm.objects.get(uuid=data["firms"][0]["id"])
+    kinds = sorted(BankAccount.objects.filter(firm=firm).values_list("kind", flat=True))
+    assert kinds == ["operating", "trust"]
+    rates = dict(Timekeeper.objects.filter(firm=firm).values_list("user__email", "rate_cents"))
+    assert sorted(rates.values()) == [STAFF_RATE_CENTS, ATTORNEY_RATE_CENTS]
+    entries = Activity.objects.filter(firm=firm).select_related("matter")
+    assert entries.exists()
+    for entry in entries:
+        assert entry.matter.status == Matter.Status.OPEN and entry.bill_id is None
+        assert entry.billable and entry.total_cents > 0
 
 
 @pytest.mark.django_db
