@@ -11,6 +11,7 @@ import hashlib
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 
 from common.models import FirmOwned
 from contacts.models import Contact
@@ -160,7 +161,10 @@ class BankAccount(FirmOwned):
     class Meta:
         ordering = ["kind", "name"]
         constraints = [
-            models.UniqueConstraint(fields=["firm", "name"], name="bank_account_name_per_firm"),
+            # Names differ by more than case: "Trust" and "trust" would be one account to a reader.
+            models.UniqueConstraint(
+                "firm", Lower("name"), name="bank_account_name_per_firm_any_case"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -10,6 +10,7 @@ api_v1 = [
     path("", include("matters.api.urls")),
     path("", include("texting.api.urls")),
     path("", include("calendar_events.api.urls")),
+    path("", include("billing.api.urls")),
 ]
 
 urlpatterns = [

@@ -27,5 +27,70 @@ def test_schema_generates_cleanly_and_validates(tmp_path: Path) -> None:
         "/api/v1/calendar_entries/",
         "/api/v1/calendar_entries/{id}/",
         "/api/v1/calendar_entries/{id}/cancel/",
+        "/api/v1/activities/",
+        "/api/v1/activities/{id}/",
+        "/api/v1/bills/",
+        "/api/v1/bills/{id}/",
+        "/api/v1/bills/{id}/issue/",
+        "/api/v1/bank_accounts/",
+        "/api/v1/bank_accounts/{id}/",
+        "/api/v1/payment_links/",
+        "/api/v1/payment_links/{id}/",
+        "/api/v1/payment_links/{id}/revoke/",
     ):
         assert path in schema["paths"], path
+
+
+def test_billing_operations_are_named_and_money_is_integer_cents(tmp_path: Path) -> None:
+    target = tmp_path / "schema.yml"
+    call_command("spectacular", "--file", str(target))
+    schema = yaml.safe_load(target.read_text())
+    billing = ("activities", "bills", "bank_accounts", "payment_links")
+    paths = {
+        path: item
+        for path, item in schema["paths"].items()
+        if path.startswith(tuple(f"/api/v1/{name}/" for name in billing))
+    }
+    operations = {
+        op["operationId"]: op
+        for item in paths.values()
+        for method, op in item.items()
+        if method in ("get", "post", "patch", "delete")
+    }
+    assert set(operations) == {
+        "activity_list",
+        "activity_create",
+        "activity_retrieve",
+        "activity_update",
+        "activity_delete",
+        "bill_list",
+        "bill_create",
+        "bill_retrieve",
+        "bill_delete",
+        "bill_issue",
+        "bank_account_list",
+        "bank_account_create",
+        "bank_account_retrieve",
+        "payment_link_list",
+        "payment_link_create",
+        "payment_link_retrieve",
+        "payment_link_revoke",
+    }
+    for path, item in paths.items():
+        for method, op in item.items():
+            if method in ("get", "post", "patch", "delete"):
+                # Every operation documents the error body of a read-only token or a non-member,
+                # and each one that names an id, the 404 of a missing (or another firm's) one.
+                assert "403" in op["responses"], op["operationId"]
+                assert ("{id}" not in path) or "404" in op["responses"], op["operationId"]
+    components = schema["components"]["schemas"]
+    for name, fields in {
+        "ActivityOutput": ("rate_cents", "total_cents", "quantity"),
+        "BillOutput": ("total_cents", "paid_cents", "balance_cents"),
+        "BankAccountOutput": ("balance_cents",),
+    }.items():
+        for field in fields:
+            assert components[name]["properties"][field]["type"] == "integer", (name, field)
+    link = components["PaymentLinkOutput"]["properties"]
+    assert "url" not in link and "token" not in link and "token_hash" not in link
+    assert "url" in components["PaymentLinkCreatedOutput"]["properties"]

@@ -12,10 +12,14 @@ from typing import Any
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
+from django_scopes import scope
 from rest_framework.test import APIClient
 
 from accounts.models import ApiToken, Membership
 from accounts.tests.factories import ApiTokenFactory, MembershipFactory
+from billing.models import Activity, BankAccount, Bill, BillLineItem, PaymentLink
+from billing.services import bill_generate, payment_link_create
+from billing.tests.factories import account_for, activity_for
 from calendar_events.models import CalendarEvent, EventAttendee
 from calendar_events.tests.factories import event_for
 from contacts.models import Contact, ContactRelationship
@@ -74,7 +78,19 @@ def firm_objects(firm, settings, tmp_path) -> dict[str, Any]:
     message = MessageFactory(conversation=conversation)
     media = stored_attachment(message, "note.txt", "text/plain", b"hello")
     event = event_for(firm, contacts=[contact], notify=False, matter=matter)
+    # A draft bill and an unbilled entry, so a missing firm check could delete or change them.
+    timekeeper = MembershipFactory(firm=firm).user
+    activity_for(firm, user=timekeeper, matter=matter)
+    bank_account = account_for(firm)
+    with scope(firm=firm.id):
+        bill = bill_generate(firm=firm, actor=None, matter=matter)
+        payment_link, _ = payment_link_create(firm=firm, actor=None, account=bank_account)
+    activity = activity_for(firm, user=timekeeper, matter=matter)
     return {
+        "activity": activity,
+        "bill": bill,
+        "bank_account": bank_account,
+        "payment_link": payment_link,
         "event": event,
         "media": media,
         "conversation": conversation,
@@ -101,6 +117,10 @@ def _param_value(route: Route, name: str, objects: dict[str, Any]) -> str:
         "message_id": "message",
         "media_id": "media",
         "event_id": "event",
+        "activity_id": "activity",
+        "bill_id": "bill",
+        "account_id": "bank_account",
+        "link_id": "payment_link",
     }
     if name == "position":
         return "0"
@@ -110,6 +130,10 @@ def _param_value(route: Route, name: str, objects: dict[str, Any]) -> str:
             "api/v1/text_message_conversations/": "conversation",
             "api/v1/text_messages/": "message",
             "api/v1/calendar_entries/": "event",
+            "api/v1/activities/": "activity",
+            "api/v1/bills/": "bill",
+            "api/v1/bank_accounts/": "bank_account",
+            "api/v1/payment_links/": "payment_link",
         }.get(route.template.split("<")[0], "contact")
     elif name == "related_id":
         key = "matter_related" if route.template.startswith("matters/") else "related_contact"
@@ -137,6 +161,11 @@ def _snapshot() -> list[tuple[str, Any]]:
         Membership,
         CalendarEvent,
         EventAttendee,
+        Activity,
+        Bill,
+        BillLineItem,
+        BankAccount,
+        PaymentLink,
     ):
         rows += [(model.__name__, r) for r in model.objects.order_by("pk").values_list()]
     rows += [

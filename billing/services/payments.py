@@ -20,7 +20,7 @@ import secrets
 import uuid
 from datetime import datetime
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django_scopes import scope
@@ -53,11 +53,16 @@ def bank_account_create(*, firm: Firm, actor: User | None, name: str, kind: str)
         raise BankAccountInvalid("Name the account.", fields={"name": ["This field is required."]})
     if kind not in BankAccount.Kind.values:
         raise BankAccountInvalid("An account is operating or trust.", fields={"kind": ["Invalid."]})
+    taken = BankAccountInvalid(
+        f"There is already an account named “{name}”.", fields={"name": ["Taken."]}
+    )
     if BankAccount.objects.for_firm(firm).filter(name__iexact=name).exists():
-        raise BankAccountInvalid(
-            f"There is already an account named “{name}”.", fields={"name": ["Taken."]}
-        )
-    return BankAccount.objects.create(firm=firm, name=name, kind=kind)
+        raise taken
+    try:
+        with transaction.atomic():
+            return BankAccount.objects.create(firm=firm, name=name, kind=kind)
+    except IntegrityError:  # the same name created at the same moment
+        raise taken from None
 
 
 # --- payment links ---------------------------------------------------------------------------
