@@ -60,6 +60,9 @@ def matter_tabs(matter: Matter) -> list[tuple[str, str, str]]:
         ("Documents", reverse("matters:documents", args=[matter.uuid]), "documents"),
         # The calendar app's page (a URL name only: matters imports nothing from it).
         ("Calendar", reverse("calendar_events:matter-calendar", args=[matter.uuid]), "calendar"),
+        # Billing's pages, likewise by URL name (B1, B2).
+        ("Activities", reverse("billing:matter-activities", args=[matter.uuid]), "activities"),
+        ("Bills", reverse("billing:matter-bills", args=[matter.uuid]), "bills"),
     ]
 
 

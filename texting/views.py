@@ -5,7 +5,7 @@ partials polled by the page (the thread, the rows, the navigation badge), so a t
 arrives or changes status shows without a reload.
 """
 
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -26,11 +26,14 @@ from . import selectors
 from .forms import ComposeForm, ConversationFilterForm
 from .models import Conversation, Message, MessageMedia
 from .notification_selectors import unread_badge_get
+from .segments import Encoding, segment_info
 from .services.reading import conversation_unread_clear
 from .services.sending import message_retry, message_send
 
 PAGE_SIZE = 25
 PICKER_SIZE = 10
+# The longest text `?body=` may prefill the compose box with.
+PREFILL_MAX_CHARS = 2000
 
 
 def _wants_partial(request: FirmRequest) -> bool:
@@ -151,13 +154,27 @@ def conversation(request: FirmRequest, contact_id: UUID) -> HttpResponse:
     if thread is not None:
         conversation_unread_clear(firm=request.firm, user=request.user, conversation=thread)
     context = _thread_context(request, contact, thread, None)
+    # `?body=` prefills the compose box (a payment link to paste, B4); the user still sends.
+    body = request.GET.get("body", "")[:PREFILL_MAX_CHARS]
     context.update(
         {
-            "form": ComposeForm(),
+            "form": ComposeForm(initial={"idempotency_key": uuid4(), "body": body}),
+            "compose_count": _count_text(body) if body else "",
             "why_not": _why_not_textable(request, contact),
         }
     )
     return render(request, "texting/conversation.html", context)
+
+
+def _count_text(body: str) -> str:
+    """What the compose box's counter shows for `body`, as static/js/app.js writes it."""
+    info = segment_info(body)
+    length, segments = len(body), info.segments
+    text = f"{length} character{'' if length == 1 else 's'} · "
+    text += f"{segments} segment{'' if segments == 1 else 's'}"
+    if info.encoding is Encoding.UCS2:
+        text += " (special characters: 70 per segment)"
+    return text
 
 
 @firm_member_required

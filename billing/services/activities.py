@@ -7,7 +7,7 @@ from datetime import date
 from uuid import UUID
 
 from django.db import transaction
-from django.db.models import Max, Min, Q, QuerySet
+from django.db.models import Case, Max, Min, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from accounts.models import Firm, Membership, User
@@ -39,13 +39,20 @@ def timekeeper_rate_set(*, firm: Firm, actor: User, user: User, rate_cents: int)
     return row
 
 
+_OPEN_FIRST = Case(
+    When(status=Matter.Status.OPEN, then=Value(0)),
+    When(status=Matter.Status.PENDING, then=Value(1)),
+    default=Value(2),
+)
+
+
 def matters_of_contact(*, firm: Firm, contact_id: int) -> QuerySet[Matter]:
     """The matters a contact is client or related contact of, open ones first (C12)."""
     return (
         Matter.objects.for_firm(firm)
         .filter(Q(client_id=contact_id) | Q(related_contacts__contact_id=contact_id))
         .distinct()
-        .order_by("status", "-created_at")
+        .order_by(_OPEN_FIRST, "-created_at")
     )
 
 

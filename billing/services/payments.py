@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -38,6 +38,10 @@ from ..gateway import Card, ChargeOutcome, luhn_valid, payment_gateway
 from ..models import BankAccount, Bill, LedgerEntry, Payment, PaymentLink, PaymentLinkRoute
 
 MAX_CHARGE_CENTS = 1_000_000_00  # $1,000,000
+# A payment still pending this long was left by a gateway call that never answered (a real
+# processor's timeout): it no longer blocks the bill's next payment. Reconciling it with
+# the processor by its idempotency key comes with a real gateway.
+PENDING_BLOCKS = timedelta(minutes=15)
 
 Status = Payment.Status
 
@@ -206,7 +210,9 @@ def _attempt_start(
         raise problem
     if (
         bill is not None
-        and Payment.objects.for_firm(firm).filter(bill=bill, status=Status.PENDING).exists()
+        and Payment.objects.for_firm(firm)
+        .filter(bill=bill, status=Status.PENDING, created_at__gt=timezone.now() - PENDING_BLOCKS)
+        .exists()
     ):
         raise PaymentLinkUnusable(
             "in_progress", "A payment of this bill is being processed. Please wait a moment."

@@ -132,6 +132,9 @@ def test_time_logged_from_a_conversation_lands_on_the_matter_and_its_next_bill(
         assert proposal.date == date(2026, 11, 5)
         assert proposal.rate_cents == 250_00
         assert {m.id for m in proposal.matters} == {matter.id, related.id}
+        Matter.objects.filter(id=matter.id).update(status=Matter.Status.CLOSED)
+        reordered = conversation_time_defaults(firm=firm, user=member, conversation=conversation)
+        assert [m.id for m in reordered.matters] == [related.id, matter.id]  # open ones first
         assert other.id not in {m.id for m in proposal.matters}
 
         entry = activity_create(
@@ -306,6 +309,10 @@ def test_a_payment_in_progress_blocks_a_second_one(
     with pytest.raises(PaymentLinkUnusable) as busy:
         _pay(firm, link, 450_00)
     assert busy.value.reason == "in_progress"
+    # A gateway call that never answered does not block the bill for good.
+    with scope(firm=firm.id):
+        Payment.objects.update(created_at=timezone.now() - timedelta(minutes=16))
+    assert _pay(firm, link, 450_00).status == Payment.Status.SUCCEEDED
 
 
 def test_revoked_and_expired_links_take_no_payment(
