@@ -6,6 +6,7 @@ paid. Screenshots go to var/screenshots/billing-*.png.
 """
 
 import os
+import re
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ from playwright.sync_api import Page, expect
 
 from accounts.models import Firm, User
 from billing.gateway import SUCCESS_CARD
-from billing.models import Bill, LedgerEntry
+from billing.models import Activity, Bill, LedgerEntry
 from billing.tests.factories import account_for, issued_bill_for
 from contacts.tests.factories import ContactFactory
 from matters.tests.factories import MatterFactory
@@ -199,3 +200,62 @@ def test_a_partial_trust_payment_shows_on_the_trust_ledger_and_a_revoked_link_st
     expect(phone.get_by_role("heading", level=1)).to_have_text("This payment link was cancelled")
     expect(phone.locator("form")).to_have_count(0)
     shot(phone, "billing-link-cancelled-phone")
+
+
+def test_a_member_picks_messages_in_the_thread_on_a_phone_and_adds_time_for_them(
+    sign_in: Any, member: User, firm: Firm, live_server: Any
+) -> None:
+    with scopes_disabled():
+        contact = texting_contact(firm, CLIENT, first_name="Maria", last_name="Garcia")
+        conversation = ConversationFactory(contact=contact)
+        first, _, _ = (
+            MessageFactory(conversation=conversation, body=body)
+            for body in ("Your hearing is on Monday.", "Please bring the lease.", "See you then.")
+        )
+        MatterFactory(client=contact, display_number="00042-Garcia")
+    page = sign_in(member)
+    page.set_viewport_size(PHONE)
+    page.goto(f"{live_server.url}/communications/contacts/{contact.uuid}/")
+    tick = "Select this message"
+    expect(page.get_by_text("Please bring the lease.")).to_be_visible()
+    expect(page.get_by_label(tick)).to_have_count(0)
+
+    page.locator("#conversation-actions summary").click()
+    page.get_by_role("button", name="Add time for selected messages…").click()
+    bar = page.locator("#select-bar")
+    expect(bar).to_contain_text("0 selected")
+    expect(page.get_by_label(tick)).to_have_count(3)
+    expect(page.get_by_role("button", name="Add time for 0 messages")).to_be_disabled()
+    page.locator(f'.bubble[data-message="{first.uuid}"]').get_by_label(tick).check()
+    expect(bar).to_contain_text("1 selected")
+
+    # A reply arrives: the polled thread is rendered anew and keeps what was ticked.
+    with scopes_disabled():
+        MessageFactory(
+            conversation=conversation,
+            direction=Message.Direction.INBOUND,
+            status=Message.Status.RECEIVED,
+            from_e164=CLIENT,
+            body="Can I bring my sister?",
+        )
+    reply = page.locator(".bubble").filter(has_text="Can I bring my sister?")
+    expect(reply.get_by_label(tick)).to_have_count(1, timeout=LIVE)
+    expect(page.locator(f'.bubble[data-message="{first.uuid}"]').get_by_label(tick)).to_be_checked()
+    reply.get_by_text("Can I bring my sister?").click()  # the whole bubble ticks
+    expect(reply.get_by_label(tick)).to_be_checked()
+    expect(bar).to_contain_text("2 selected")
+    assert fits(page)
+    shot(page, "billing-select-messages-phone")
+
+    page.get_by_role("button", name="Add time for 2 messages").click()
+    described = re.compile(r"^Text messages with Maria Garcia, .+ \(2 messages\)$")
+    expect(page.get_by_label("Description")).to_have_value(described)
+    page.get_by_label("Duration").fill("0:12")
+    page.get_by_role("button", name="Save time entry").click()
+    page.wait_for_url(f"**/communications/contacts/{contact.uuid}/")
+    expect(page.get_by_text("Time entry added to 00042-Garcia.")).to_be_visible()
+    expect(page.locator("#select-bar")).to_be_hidden()
+    with scopes_disabled():
+        activity = Activity.objects.get()
+        assert activity.conversation_id == conversation.id
+        assert activity.description.endswith("(2 messages)")
