@@ -4,10 +4,13 @@ Run with `pytest -m browser` (make test does). Never downloads a browser.
 """
 
 import os
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from django.db import OperationalError
+from django_scopes import scopes_disabled
 from playwright.sync_api import Page
 
 from accounts.models import Firm, User
@@ -70,3 +73,20 @@ def live_texting(
     sandbox.control.set_settings(callback_url=live_server.url)
     request.getfixturevalue("real_worker")
     yield texting_firm
+
+
+def settled(check: Callable[[], bool], *, timeout: float = 30.0) -> None:
+    """Wait until `check()` holds, reading the database from the test's thread. On SQLite
+    the live server's threads share one in-memory database whose writers lock whole tables:
+    a page that writes (opening a thread marks it read) while the provider's callbacks are
+    still being stored would fail with "table is locked", so journeys wait for them first."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with scopes_disabled():
+                if check():
+                    return
+        except OperationalError:
+            pass  # a writer holds the table: look again
+        time.sleep(0.2)
+    raise AssertionError("the app did not settle in time")

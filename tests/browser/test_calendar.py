@@ -25,6 +25,8 @@ from playwright.sync_api import Page, expect
 from accounts.models import Firm, User
 from calendar_events.models import CalendarEvent, EventAttendee
 from calendar_events.tests.factories import event_for
+from tests.browser.conftest import settled
+from texting.models import Message
 from texting.notification_texts import format_when
 from texting.tests.factories import texting_contact
 
@@ -116,6 +118,11 @@ def test_a_member_invites_a_client_by_text_and_the_clients_y_confirms(
     expect(attendee).to_contain_text("Invitation texted")
     expect(attendee.locator(".cal-response")).to_contain_text("No response")
 
+    settled(
+        lambda: Message.objects.filter(
+            conversation__contact=contact, status=Message.Status.DELIVERED
+        ).exists()
+    )
     attendee.get_by_role("link", name="Texts").click()
     invitation = page.locator(".bubble--outbound").filter(
         has_text=f"You are invited to Settlement conference on {format_when(start, time_zone=zone)}"
