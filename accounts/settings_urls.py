@@ -15,4 +15,5 @@ urlpatterns = [
     # texting to accounts).
     path("text-messaging/", include("texting.settings_urls")),
     path("notifications/", include("texting.notification_urls")),
+    path("webhooks/", include("integrations.urls")),
 ]

@@ -94,3 +94,27 @@ def test_billing_operations_are_named_and_money_is_integer_cents(tmp_path: Path)
     link = components["PaymentLinkOutput"]["properties"]
     assert "url" not in link and "token" not in link and "token_hash" not in link
     assert "url" in components["PaymentLinkCreatedOutput"]["properties"]
+
+
+def test_every_get_documents_fields_and_etags_and_every_list_updated_since(
+    tmp_path: Path,
+) -> None:
+    target = tmp_path / "schema.yml"
+    call_command("spectacular", "--file", str(target))
+    schema = yaml.safe_load(target.read_text())
+    gets = {path: item["get"] for path, item in schema["paths"].items() if "get" in item}
+    assert len(gets) >= 15
+    for path, op in gets.items():
+        parameters = {(p["in"], p["name"]) for p in op.get("parameters", [])}
+        assert ("query", "fields") in parameters, path
+        assert ("header", "If-None-Match") in parameters, path
+        json = "application/json" in op["responses"]["200"].get("content", {})
+        assert ("304" in op["responses"]) == json, path  # a file download is not tagged
+        if "cursor" in {name for _, name in parameters}:  # a paginated list
+            assert ("query", "updated_since") in parameters, path
+    lists = [path for path, op in gets.items() if "cursor" in str(op.get("parameters"))]
+    assert len(lists) == 9, lists
+    for item in schema["paths"].values():
+        for method, op in item.items():
+            if method in ("get", "post", "put", "patch", "delete"):
+                assert "Retry-After" in op["responses"]["429"]["headers"], op["operationId"]

@@ -24,6 +24,8 @@ from calendar_events.models import CalendarEvent, EventAttendee
 from calendar_events.tests.factories import event_for
 from contacts.models import Contact, ContactRelationship
 from contacts.tests.factories import ContactFactory, ContactRelationshipFactory
+from integrations.models import WebhookEndpoint
+from integrations.services import webhook_endpoint_create
 from matters.models import Document, Folder, Matter, MatterRelatedContact
 from matters.tests.factories import (
     DocumentFactory,
@@ -93,7 +95,13 @@ def firm_objects(firm, settings, tmp_path) -> dict[str, Any]:
         bill = bill_generate(firm=firm, actor=None, matter=matter)
         payment_link, _ = payment_link_create(firm=firm, actor=None, account=bank_account)
     activity = activity_for(firm, user=timekeeper, matter=matter)
+    settings.WEBHOOKS_ALLOW_PRIVATE_URLS = True
+    with scope(firm=firm.id):
+        endpoint, _ = webhook_endpoint_create(
+            firm=firm, actor=None, url="http://127.0.0.1:9/hooks", events=["text_message.received"]
+        )
     return {
+        "webhook_endpoint": endpoint,
         "activity": activity,
         "bill": bill,
         "bank_account": bank_account,
@@ -128,6 +136,7 @@ def _param_value(route: Route, name: str, objects: dict[str, Any]) -> str:
         "bill_id": "bill",
         "account_id": "bank_account",
         "link_id": "payment_link",
+        "endpoint_id": "webhook_endpoint",
     }
     if name == "position":
         return "0"
@@ -173,6 +182,7 @@ def _snapshot() -> list[tuple[str, Any]]:
         BillLineItem,
         BankAccount,
         PaymentLink,
+        WebhookEndpoint,
     ):
         rows += [(model.__name__, r) for r in model.objects.order_by("pk").values_list()]
     rows += [

@@ -258,6 +258,9 @@ class BillOutput(serializers.Serializer):  # type: ignore[type-arg]
 class BillListFilter(serializers.Serializer):  # type: ignore[type-arg]
     matter_id = serializers.UUIDField(required=False, help_text="Only this matter's bills.")
     state = serializers.ChoiceField(choices=BILL_STATES, required=False)
+    updated_since = serializers.DateTimeField(
+        required=False, help_text="Only bills changed at or after (a payment changes a bill)."
+    )
 
 
 class BillCreateInput(serializers.Serializer):  # type: ignore[type-arg]
@@ -273,6 +276,12 @@ class BillCreateInput(serializers.Serializer):  # type: ignore[type-arg]
 
 
 # --- Bank accounts --------------------------------------------------------------------------
+
+
+class BankAccountListFilter(serializers.Serializer):  # type: ignore[type-arg]
+    updated_since = serializers.DateTimeField(
+        required=False, help_text="Only accounts changed at or after (a payment changes one)."
+    )
 
 
 class BankAccountOutput(serializers.Serializer):  # type: ignore[type-arg]
@@ -356,6 +365,9 @@ class PaymentLinkCreatedOutput(PaymentLinkOutput):
 
 class PaymentLinkListFilter(serializers.Serializer):  # type: ignore[type-arg]
     bill_id = serializers.UUIDField(required=False, help_text="Only this bill's links.")
+    updated_since = serializers.DateTimeField(
+        required=False, help_text="Only links changed at or after."
+    )
 
 
 class PaymentLinkCreateInput(serializers.Serializer):  # type: ignore[type-arg]

@@ -30,6 +30,7 @@ from .serializers import (
     ActivityOutput,
     ActivityUpdateInput,
     BankAccountCreateInput,
+    BankAccountListFilter,
     BankAccountOutput,
     BillCreateInput,
     BillingErrorOutput,
@@ -242,6 +243,8 @@ class BillListApi(_BillApi):
             bills = bills.filter(matter__uuid=given["matter_id"])
         if "state" in given:
             bills = bills.filter(state=given["state"])
+        if "updated_since" in given:
+            bills = bills.filter(updated_at__gte=given["updated_since"])
         page = self.paginate_queryset(bills)
         return self.get_paginated_response(BillOutput(page, many=True).data)
 
@@ -332,11 +335,15 @@ class BankAccountListApi(_BankAccountApi):
         tags=ACCOUNT_TAGS,
         operation_id="bank_account_list",
         summary="List bank accounts (by name)",
-        parameters=[_LIMIT],
-        responses={200: BankAccountOutput(many=True), 403: _E},
+        parameters=[BankAccountListFilter, _LIMIT],
+        responses={200: BankAccountOutput(many=True), 400: _E, 403: _E},
     )
     def get(self, request: Request) -> Response:
-        page = self.paginate_queryset(self.get_queryset())
+        given = self.filters(BankAccountListFilter, request)
+        accounts = self.get_queryset()
+        if "updated_since" in given:
+            accounts = accounts.filter(updated_at__gte=given["updated_since"])
+        page = self.paginate_queryset(accounts)
         return self.get_paginated_response(BankAccountOutput(page, many=True).data)
 
     @extend_schema(
@@ -400,6 +407,8 @@ class PaymentLinkListApi(_PaymentLinkApi):
         links = self.get_queryset()
         if "bill_id" in given:
             links = links.filter(bill__uuid=given["bill_id"])
+        if "updated_since" in given:
+            links = links.filter(updated_at__gte=given["updated_since"])
         page = self.paginate_queryset(links)
         return self.get_paginated_response(PaymentLinkOutput(page, many=True).data)
 

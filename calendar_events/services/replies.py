@@ -16,6 +16,7 @@ from typing import Any
 
 from django.db.models import Q
 from django.db.models.functions import Coalesce, Greatest
+from django.dispatch import Signal
 from django.utils import timezone
 
 from accounts.models import Firm
@@ -34,6 +35,12 @@ _ANSWERS: dict[str, str] = {
     "no": Response.DECLINED,
 }
 _NEVER = datetime(1970, 1, 1, tzinfo=UTC)
+
+# Sent when a reply changes an attendee's confirmation, inside the transaction that stored
+# the reply, with `firm`, `attendee_id`, `response` (CONFIRMED or DECLINED) and `message_id`
+# (the reply). Apps built on the calendar (integrations' webhooks) listen; the calendar
+# never imports them.
+attendee_answered = Signal()
 
 
 def reply_answer(text: str) -> str | None:
@@ -80,7 +87,7 @@ def inbound_replies_apply(*, firm: Firm, messages: Sequence[Message]) -> int:
         attendee = _awaiting_answer(firm=firm, contact_id=contact_id, now=now)
         if attendee is None:
             continue  # nothing to answer: an ordinary text
-        recorded += (
+        answered = (
             EventAttendee.objects.for_firm(firm)
             .filter(id=attendee.id, response=Response.NONE)
             .update(
@@ -90,6 +97,15 @@ def inbound_replies_apply(*, firm: Firm, messages: Sequence[Message]) -> int:
                 updated_at=now,
             )
         )
+        recorded += answered
+        if answered:
+            attendee_answered.send(
+                sender=EventAttendee,
+                firm=firm,
+                attendee_id=attendee.id,
+                response=answer,
+                message_id=message.id,
+            )
         logger.info(
             "calendar reply recorded",
             extra={"firm_id": firm.id, "attendee_id": attendee.id, "message_id": message.id},

@@ -1,12 +1,24 @@
-"""FirmAPIView: the base of every API view (STYLE.md section 5)."""
+"""FirmAPIView: the base of every API view (STYLE.md section 5).
+
+Besides the firm, it applies the conventions every endpoint shares, once: `?fields=` on
+successful GETs (common.api.selection), an `ETag` on each successful GET with a 304 for a
+matching `If-None-Match`, and the per-token rate limit (common.api.throttling, from
+REST_FRAMEWORK's DEFAULT_THROTTLE_CLASSES). Their schema: common.api.schema.
+"""
 
 from typing import Any
 
 from django.db.models import Model, QuerySet
-from django.http import Http404
+from django.http import Http404, HttpResponseBase
+from django.utils.cache import get_conditional_response, patch_cache_control, set_response_etag
 from rest_framework.generics import GenericAPIView
+from rest_framework.request import Request
+from rest_framework.response import Response
 
 from accounts.models import Firm, Membership
+
+from . import selection
+from .schema import FirmAutoSchema
 
 
 class FirmAPIView(GenericAPIView):  # type: ignore[type-arg]
@@ -18,6 +30,7 @@ class FirmAPIView(GenericAPIView):  # type: ignore[type-arg]
 
     lookup_field = "uuid"
     lookup_url_kwarg = "id"
+    schema = FirmAutoSchema()
 
     @property
     def firm(self) -> Firm:
@@ -40,3 +53,42 @@ class FirmAPIView(GenericAPIView):  # type: ignore[type-arg]
 
     def get_queryset(self) -> QuerySet[Any]:
         raise NotImplementedError("FirmAPIView subclasses build their queryset from self.firm")
+
+    def finalize_response(  # type: ignore[override]  # a 304 is not a DRF Response
+        self, request: Request, response: HttpResponseBase, *args: Any, **kwargs: Any
+    ) -> HttpResponseBase:
+        raw_fields = request.query_params.get(selection.PARAMETER)
+        if (
+            raw_fields is not None
+            and request.method == "GET"
+            and 200 <= response.status_code < 300
+            and isinstance(response, Response)
+            and isinstance(response.data, dict)
+            and "data" in response.data  # the envelope: its objects are what `fields` chooses
+        ):
+            try:
+                response.data["data"] = selection.select_fields(response.data["data"], raw_fields)
+            except selection.InvalidFieldSelection as exc:
+                response = self.handle_exception(exc)
+        # DRF's stubs say Response; a view may also return a FileResponse (media downloads).
+        response = super().finalize_response(request, response, *args, **kwargs)  # type: ignore[arg-type]
+        if request.method == "GET" and isinstance(response, Response):
+            return self._conditional(request, response)
+        return response
+
+    @staticmethod
+    def _conditional(request: Request, response: Response) -> HttpResponseBase:
+        """ETag of the rendered body; 304 when If-None-Match names it.
+
+        Only 2xx bodies are tagged and only they can become a 304, so another firm's id is
+        a 404 whatever the client sends. `private`: a shared cache must not keep firm data.
+        """
+        if not 200 <= response.status_code < 300:
+            return response
+        response.render()
+        set_response_etag(response)
+        patch_cache_control(response, private=True, no_cache=True)
+        conditional = get_conditional_response(
+            request._request, etag=response.get("ETag"), response=response
+        )
+        return conditional or response

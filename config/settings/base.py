@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "texting",
     "calendar_events",
     "billing",
+    "integrations",
     "provider_sandbox",
     "demo",
 ]
@@ -182,7 +183,11 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "common.api.errors.envelope_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # Per API token (per user for session calls), counted in CACHES["default"].
+    "DEFAULT_THROTTLE_CLASSES": ["common.api.throttling.ApiTokenRateThrottle"],
 }
+# Requests each API token may make, e.g. "600/min" or "20/s"; 429 with Retry-After beyond.
+API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="600/min")
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Firm Texting API",
@@ -246,6 +251,12 @@ CELERY_BEAT_SCHEDULE = {
     # Calendar texts (E2, E3): notices held for quiet hours, and reminders as they fall due.
     "calendar-automated-texts": {
         "task": "calendar_events.automated_texts_dispatch",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+    # Webhooks for integrators (X6): deliveries whose task was lost, or whose retry is due.
+    "integrations-webhook-sweep": {
+        "task": "integrations.webhook_sweep",
         "schedule": 60.0,
         "options": {"expires": 55},
     },
@@ -330,6 +341,29 @@ WEBPUSH_TTL_SECONDS = env.int("WEBPUSH_TTL_SECONDS", default=600)
 # Subscriptions must name an https endpoint on a DNS name; plain http and IP addresses (a
 # local test push service) only with DEBUG or this set.
 WEBPUSH_ALLOW_HTTP_ENDPOINTS = env.bool("WEBPUSH_ALLOW_HTTP_ENDPOINTS", default=False)
+
+# --- Webhooks for integrators (X6, integrations/) -----------------------------------------
+
+# Off (production): endpoint URLs must be https and resolve to public addresses only, checked
+# when an endpoint is added and on every connection (against DNS rebinding). On (local and
+# test settings): http and private or loopback addresses are accepted, for a local receiver.
+WEBHOOKS_ALLOW_PRIVATE_URLS = env.bool("WEBHOOKS_ALLOW_PRIVATE_URLS", default=False)
+# Attempts per delivery in all (the first one included) before it is marked failed.
+WEBHOOKS_MAX_ATTEMPTS = env.int("WEBHOOKS_MAX_ATTEMPTS", default=6)
+# Seconds before the 2nd, 3rd, ... attempt (the last value repeats).
+WEBHOOKS_RETRY_SCHEDULE_SECONDS = [
+    int(s)
+    for s in env.list(
+        "WEBHOOKS_RETRY_SCHEDULE_SECONDS", default=["30", "120", "600", "3600", "21600"]
+    )
+]
+# Connect and read timeout of each POST, in seconds.
+WEBHOOKS_TIMEOUT_SECONDS = env.float("WEBHOOKS_TIMEOUT_SECONDS", default=5.0)
+# A delivery due this many seconds ago lost its task: the sweep enqueues it again.
+WEBHOOKS_SWEEP_GRACE_SECONDS = env.float("WEBHOOKS_SWEEP_GRACE_SECONDS", default=60.0)
+# Retries further off than this go through the sweep, not a broker countdown (it must stay
+# under CELERY_BROKER_TRANSPORT_OPTIONS' visibility_timeout).
+WEBHOOKS_MAX_COUNTDOWN_SECONDS = env.float("WEBHOOKS_MAX_COUNTDOWN_SECONDS", default=3600.0)
 
 # --- Billing: the payment gateway behind payment links (B5) ---------------------------------
 

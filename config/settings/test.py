@@ -27,6 +27,12 @@ PROVIDER_PEER_ID = PROVIDER_PEER_ID or "1"
 WEBHOOK_USERNAME = WEBHOOK_USERNAME or "provider"
 WEBHOOK_PASSWORD = WEBHOOK_PASSWORD or "webhook-password"
 
+# High enough that no test meets it; the rate-limit tests set their own.
+API_RATE_LIMIT = "100000/min"
+
 # Serve static files from the app folders without collectstatic.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+# A local receiver thread on 127.0.0.1 gets the webhooks of the tests (X6).
+WEBHOOKS_ALLOW_PRIVATE_URLS = env.bool("WEBHOOKS_ALLOW_PRIVATE_URLS", default=True)

@@ -180,3 +180,17 @@ class ConversationOutput(serializers.ModelSerializer):  # type: ignore[type-arg]
 
 class UnreadCountOutput(serializers.Serializer):  # type: ignore[type-arg]
     unread = serializers.IntegerField()
+
+
+class ConversationListFilter(serializers.Serializer):  # type: ignore[type-arg]
+    updated_since = serializers.DateTimeField(
+        required=False,
+        help_text="Only conversations changed at or after, a new text or its last text's "
+        "status included.",
+    )
+
+
+class TextMessageListFilter(serializers.Serializer):  # type: ignore[type-arg]
+    updated_since = serializers.DateTimeField(
+        required=False, help_text="Only texts changed (a status included) at or after."
+    )

@@ -74,6 +74,7 @@ from ..provider import (
     offers_retry,
 )
 from ..segments import MAX_TEXT_CHARS, segment_count
+from ..signals import outbound_status_changed
 from .availability import texting_available_require
 from .optouts import opt_out_active, opt_out_record
 
@@ -244,6 +245,9 @@ def _message_create(
         logger.info(
             "text refused: number opted out",
             extra={"firm_id": firm.id, "message_id": message.id},
+        )
+        outbound_status_changed.send(
+            sender=Message, firm_id=firm.id, message_ids=[message.id], status=Status.FAILED
         )
     else:
         from .outbound_drain import outbound_drain_soon
@@ -429,7 +433,7 @@ def _fail(
     error_code: int | None = None,
 ) -> int:
     now = timezone.now()
-    return (
+    failed = (
         _outbound(firm_id, message_id)
         .filter(status__in=from_statuses)
         .update(
@@ -441,6 +445,11 @@ def _fail(
             updated_at=now,
         )
     )
+    if failed:
+        outbound_status_changed.send(
+            sender=Message, firm_id=firm_id, message_ids=[message_id], status=Status.FAILED
+        )
+    return failed
 
 
 def _retry_delay(attempt: int, retry_after: float | None) -> float:
@@ -821,27 +830,35 @@ def status_events_apply(*, firm: Firm, events: list[ProviderEvent]) -> None:
     only (one query for the batch); callbacks about messages that are not ours are ignored.
     """
     messages = _messages_for_events(firm, events)
+    final: dict[str, list[int]] = {}
     for event in events:
-        _status_event_apply(firm, event, messages.get(event.id))
+        moved_to = _status_event_apply(firm, event, messages.get(event.id))
+        if moved_to in (Status.DELIVERED, Status.FAILED):
+            final.setdefault(moved_to, []).append(messages[event.id].id)
+    for status, message_ids in final.items():
+        outbound_status_changed.send(
+            sender=Message, firm_id=firm.id, message_ids=message_ids, status=status
+        )
 
 
-def _status_event_apply(firm: Firm, event: ProviderEvent, message: Message | None) -> None:
+def _status_event_apply(firm: Firm, event: ProviderEvent, message: Message | None) -> str | None:
     """Move `message` as the status callback `event` says, forward only. The provider id is
     kept if the 202 was lost, an awaited outcome is resolved, and the status moves only to a
     higher rank by a conditional update, so late, repeated or concurrent callbacks never
     move it back; delivered and failed are final. A failure records its C8 reason and error
     code; 4775 (opted out) also records an OptOut for the number (C10). A 9902 failure is
-    ambiguous (the text may have arrived): it is never re-sent automatically.
+    ambiguous (the text may have arrived): it is never re-sent automatically. Returns the
+    status the message moved to, or None when it did not move.
     """
     target = _EVENT_STATUS.get(event.event_type)
     if target is None:
-        return
+        return None
     if message is None:
         logger.info(
             "status callback for no message of ours",
             extra={"firm_id": firm.id, "event_id": event.id, "event_type": event.event_type},
         )
-        return
+        return None
     now = timezone.now()
     when = event.occurred_at or now
     this = Message.objects.for_firm(firm).filter(id=message.id)
@@ -888,3 +905,4 @@ def _status_event_apply(firm: Firm, event: ProviderEvent, message: Message | Non
             "ambiguous": bool(failure and failure.ambiguous),
         },
     )
+    return target if moved else None
