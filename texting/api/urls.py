@@ -1,8 +1,10 @@
 from django.urls import path
 
 from . import views
+from .settings_views import TextingSettingsApi
 
 urlpatterns = [
+    path("texting/", TextingSettingsApi.as_view(), name="texting-settings"),
     path(
         "text_message_conversations/",
         views.ConversationListApi.as_view(),
