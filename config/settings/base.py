@@ -191,10 +191,8 @@ API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="600/min")
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Firm Texting API",
-    "DESCRIPTION": (
-        "Contacts, matters and texting for law firms. Authenticate with "
-        '`Authorization: Bearer <token>`; every response is `{"data": ..., "meta": ...}`.'
-    ),
+    # The "first request in five minutes" guide (docs/api.md) opens the interactive docs.
+    "DESCRIPTION": (BASE_DIR / "docs" / "api.md").read_text(encoding="utf-8"),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",
