@@ -251,31 +251,41 @@ _OUTBOUND_EVENT = {
 
 
 def on_outbound_status_changed(
-    sender: Any, *, firm_id: int, message_ids: Sequence[int], status: str, **_: Any
+    sender: Any, *, firm_id: int, changes: dict[str, Sequence[int]], **_: Any
 ) -> None:
     """texting.signals.outbound_status_changed → text_message.delivered / .failed.
-    One query when the firm has no endpoint for it."""
-    event_type = _OUTBOUND_EVENT.get(status)  # type: ignore[call-overload]
-    if event_type is None:
+    One query for a whole batch when the firm has no endpoint for them."""
+    wanted = {
+        _OUTBOUND_EVENT[status]: ids  # type: ignore[index]
+        for status, ids in changes.items()
+        if status in _OUTBOUND_EVENT
+    }
+    if not wanted:
         return
     with scope(firm=firm_id):
-        endpoint_ids = _subscribed_endpoint_ids(firm_id, event_type)
-        if not endpoint_ids:
-            return
-        messages = Message.objects.filter(firm_id=firm_id, id__in=message_ids).select_related(
-            "conversation__contact"
-        )
-        payloads = [
-            text_message_data(
-                message,
-                conversation_uuid=message.conversation.uuid,
-                contact_uuid=message.conversation.contact.uuid,
+        rows = list(
+            WebhookEndpoint.objects.filter(firm_id=firm_id, is_active=True).values_list(
+                "id", "events"
             )
-            for message in messages.order_by("id")
-        ]
-        webhook_events_record(
-            firm=firm_id, type=event_type, payloads=payloads, endpoint_ids=endpoint_ids
         )
+        for event_type, message_ids in wanted.items():
+            endpoint_ids = [endpoint_id for endpoint_id, events in rows if event_type in events]
+            if not endpoint_ids:
+                continue
+            messages = Message.objects.filter(firm_id=firm_id, id__in=message_ids).select_related(
+                "conversation__contact"
+            )
+            payloads = [
+                text_message_data(
+                    message,
+                    conversation_uuid=message.conversation.uuid,
+                    contact_uuid=message.conversation.contact.uuid,
+                )
+                for message in messages.order_by("id")
+            ]
+            webhook_events_record(
+                firm=firm_id, type=event_type, payloads=payloads, endpoint_ids=endpoint_ids
+            )
 
 
 def on_attendee_answered(

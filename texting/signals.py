@@ -12,9 +12,9 @@ from django.dispatch import Signal
 
 inbound_texts_stored = Signal()
 
-# Sent when outbound texts reach a final status, DELIVERED or FAILED, with `firm_id`,
-# `message_ids` (those that moved, all to the same `status`) and `status`: from the status
-# callbacks (inside event processing's transaction, once per status per batch) and from the
+# Sent when outbound texts reach a final status, DELIVERED or FAILED, with `firm_id` and
+# `changes` ({status: [ids of the messages that moved to it]}): from the status callbacks
+# (inside event processing's transaction, once per batch) and from the
 # failure paths of sending (refused by the provider, out of attempts, opted out). Sent only
 # for rows that actually moved, so a repeated callback announces nothing. With no receiver
 # connected, sending costs nothing; a receiver must stay cheap when it has nothing to do.

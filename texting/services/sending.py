@@ -247,7 +247,7 @@ def _message_create(
             extra={"firm_id": firm.id, "message_id": message.id},
         )
         outbound_status_changed.send(
-            sender=Message, firm_id=firm.id, message_ids=[message.id], status=Status.FAILED
+            sender=Message, firm_id=firm.id, changes={Status.FAILED: [message.id]}
         )
     else:
         from .outbound_drain import outbound_drain_soon
@@ -447,7 +447,7 @@ def _fail(
     )
     if failed:
         outbound_status_changed.send(
-            sender=Message, firm_id=firm_id, message_ids=[message_id], status=Status.FAILED
+            sender=Message, firm_id=firm_id, changes={Status.FAILED: [message_id]}
         )
     return failed
 
@@ -835,10 +835,8 @@ def status_events_apply(*, firm: Firm, events: list[ProviderEvent]) -> None:
         moved_to = _status_event_apply(firm, event, messages.get(event.id))
         if moved_to in (Status.DELIVERED, Status.FAILED):
             final.setdefault(moved_to, []).append(messages[event.id].id)
-    for status, message_ids in final.items():
-        outbound_status_changed.send(
-            sender=Message, firm_id=firm.id, message_ids=message_ids, status=status
-        )
+    if final:  # one announcement for the batch, whatever the statuses
+        outbound_status_changed.send(sender=Message, firm_id=firm.id, changes=final)
 
 
 def _status_event_apply(firm: Firm, event: ProviderEvent, message: Message | None) -> str | None:
