@@ -2,7 +2,9 @@
 
 from typing import Any
 
-from rest_framework.pagination import CursorPagination
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.pagination import Cursor, CursorPagination
+from rest_framework.request import Request
 from rest_framework.response import Response
 
 MAX_LIMIT = 200
@@ -16,6 +18,15 @@ class EnvelopeCursorPagination(CursorPagination):
     max_page_size = MAX_LIMIT
     ordering = ("-created_at", "-id")
     cursor_query_param = "cursor"
+
+    def decode_cursor(self, request: Request) -> Cursor | None:
+        # DRF answers a cursor it cannot read with 404; it is a bad query parameter (400).
+        try:
+            return super().decode_cursor(request)
+        except NotFound:
+            raise ValidationError(
+                {self.cursor_query_param: ["Not a cursor from meta.paging; start without one."]}
+            ) from None
 
     def get_paginated_response(self, data: Any) -> Response:
         return Response(

@@ -1,7 +1,11 @@
 """The schema of the conventions every API view shares (FirmAPIView.schema).
 
 Every GET documents `fields` and `If-None-Match`, its `ETag` and the 304 answer; every
-operation documents the 429 of the rate limit. Declared once here so a new view gets them.
+operation documents the errors any endpoint can answer, in the `{"error": ...}` shape:
+401 (no, unknown or revoked token), 403 (a read-only token writing, a non-admin on an
+admin endpoint), 404 (an id in the path that is not the firm's), 400 (a request body, a
+query or `fields` that is not valid) and the 429 of the rate limit. Declared once here so a
+new view gets them; a view's own `responses` for a code win.
 """
 
 from typing import Any
@@ -44,12 +48,16 @@ _ERROR = {
         }
     },
 }
+ERROR_SCHEMA = _ERROR  # for a view's own `responses`, e.g. a 409 of one operation
 _RETRY_AFTER = {
     "Retry-After": {
         "schema": {"type": "integer"},
         "description": "Seconds to wait before the next request.",
     }
 }
+_FORBIDDEN = (
+    "Not allowed (`forbidden`): a read-only token writing, or a non-admin on an admin endpoint."
+)
 _ETAG = {"ETag": {"schema": {"type": "string"}, "description": "Send as If-None-Match."}}
 
 
@@ -75,6 +83,16 @@ class FirmAutoSchema(AutoSchema):
             bodies.setdefault(
                 "304", {"description": "Not modified: If-None-Match names the current ETag."}
             )
+        errors = {"401": "No valid API token (`unauthorized`).", "403": _FORBIDDEN}
+        if (json_2xx and self.method == "GET") or self._has_request_body():
+            errors["400"] = "The query, `fields` or request body is not valid (`invalid_request`)."
+        if "{" in self.path:
+            errors["404"] = "No such object in the firm (`not_found`)."
+        for code, description in sorted(errors.items()):
+            bodies.setdefault(
+                code,
+                {"description": description, "content": {"application/json": {"schema": _ERROR}}},
+            )
         bodies.setdefault(
             "429",
             {
@@ -84,3 +102,6 @@ class FirmAutoSchema(AutoSchema):
             },
         )
         return bodies
+
+    def _has_request_body(self) -> bool:
+        return self.method in ("POST", "PUT", "PATCH") and self.get_request_serializer() is not None

@@ -31,6 +31,9 @@ class FirmAPIView(GenericAPIView):  # type: ignore[type-arg]
     lookup_field = "uuid"
     lookup_url_kwarg = "id"
     schema = FirmAutoSchema()
+    # No OPTIONS: DRF's metadata describes `serializer_class`, which these views do not set
+    # (an OPTIONS request was a 500); the schema at /api/schema/ is the description.
+    metadata_class = None
 
     @property
     def firm(self) -> Firm:

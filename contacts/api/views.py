@@ -11,12 +11,13 @@ from typing import Any, cast
 
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from common.api.envelope import envelope, enveloped
+from common.api.schema import ERROR_SCHEMA
 from common.api.views import FirmAPIView
 
 from .. import selectors, services
@@ -191,7 +192,10 @@ class ContactRelationshipAddApi(_ContactApi):
         ),
         summary="Relate another contact to this one",
         request=ContactRelationshipAddInput,
-        responses={201: enveloped(ContactOutput)},
+        responses={
+            201: enveloped(ContactOutput),
+            409: OpenApiResponse(ERROR_SCHEMA, description="Already related (`conflict`)."),
+        },
     )
     def post(self, request: Request, id: str) -> Response:
         contact = self.get_object()

@@ -10,7 +10,7 @@ from uuid import UUID
 from django.db.models import Q, QuerySet
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -19,6 +19,7 @@ from accounts.permissions import IsFirmMember
 from accounts.selectors import texting_availability
 from common.api.envelope import envelope, enveloped
 from common.api.pagination import EnvelopeCursorPagination
+from common.api.schema import ERROR_SCHEMA
 from common.api.views import FirmAPIView
 from contacts.models import Contact
 from matters.models import Matter
@@ -117,7 +118,12 @@ class ConversationListApi(_TextingApi):
             OpenApiParameter("query", str, description="Contact name or number."),
             ConversationListFilter,
         ],
-        responses=ConversationOutput(many=True),
+        responses={
+            200: ConversationOutput(many=True),
+            404: OpenApiResponse(
+                ERROR_SCHEMA, description="`contact_id` or `matter_id` names none of the firm's."
+            ),
+        },
     )
     def get(self, request: Request) -> Response:
         page = self.paginate_queryset(self.get_queryset())
@@ -211,7 +217,12 @@ class TextMessageRetryApi(_TextingApi):
         tags=TAGS,
         summary="Retry a failed text (a new attempt linked to it)",
         request=None,
-        responses={201: enveloped(TextMessageOutput)},
+        responses={
+            201: enveloped(TextMessageOutput),
+            409: OpenApiResponse(
+                ERROR_SCHEMA, description="The text cannot be retried (`not_retryable`)."
+            ),
+        },
     )
     def post(self, request: Request, id: UUID) -> Response:
         failed = get_object_or_404(selectors.message_list(firm=self.firm), uuid=id)
@@ -223,7 +234,8 @@ class TextMessageMediaApi(_TextingApi):
     @extend_schema(
         tags=TAGS,
         summary="Download an attachment a client sent",
-        responses={(200, "application/octet-stream"): bytes},
+        # The type the client sent (image/jpeg, text/plain, ...), else octet-stream.
+        responses={(200, "*/*"): bytes},
     )
     def get(self, request: Request, id: UUID, position: int) -> FileResponse:
         message = get_object_or_404(selectors.message_list(firm=self.firm), uuid=id)
