@@ -33,3 +33,23 @@ def server_error(request: HttpRequest) -> HttpResponse:
     if request.path.startswith("/api/"):
         return _api_error(request, 500, "server_error", "Something went wrong on our side.")
     return render(request, "500.html", status=500)
+
+
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Liveness: the process answers (no database, no network)."""
+    response = JsonResponse({"status": "ok"})
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def readyz(request: HttpRequest) -> JsonResponse:
+    """Readiness: database, broker, storage and worker heartbeat; 503 naming what failed."""
+    from .health import readiness
+
+    result = readiness()
+    response = JsonResponse(
+        {"status": "ready" if result.ready else "not_ready", "checks": result.checks},
+        status=200 if result.ready else 503,
+    )
+    response["Cache-Control"] = "no-store"
+    return response

@@ -2,6 +2,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 
+from common import views as common_views
 from texting.notification_views import service_worker, web_manifest
 
 api_v1 = [
@@ -17,6 +18,9 @@ urlpatterns = [
     # First: the provider's callbacks are by far the most frequent requests, and resolving
     # them past every other pattern cost a tenth of a millisecond each.
     path("webhooks/provider/", include("texting.webhook_urls")),
+    # For load balancers and orchestrators: liveness, then readiness (issue 9).
+    path("healthz", common_views.healthz, name="healthz"),
+    path("readyz", common_views.readyz, name="readyz"),
     path("", RedirectView.as_view(pattern_name="texting:communications"), name="home"),
     path("accounts/", include("accounts.urls")),
     path("settings/", include("accounts.settings_urls")),
