@@ -10,10 +10,10 @@ calendar, marked cancelled).
 from datetime import datetime
 from uuid import UUID
 
-from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import F, Prefetch, Q, QuerySet
 
 from accounts.models import Firm, User
-from contacts.models import PhoneNumber
+from contacts.selectors import texting_number_subquery
 from matters.models import Matter
 from texting.quiet_hours import next_send_time
 
@@ -65,21 +65,13 @@ def event_past_list(
     return events.order_by("-starts_at", "-id")
 
 
-def _texting_number() -> Subquery:
-    return Subquery(
-        PhoneNumber.objects.filter(contact=OuterRef("contact"), is_texting_number=True).values(
-            "number_e164"
-        )[:1]
-    )
-
-
 def event_attendee_list(*, firm: Firm) -> QuerySet[EventAttendee]:
     """The firm's attendees with their contact and user joined, and the contact's texting
     number as `texting_e164`: contacts first (by name), then firm users."""
     return (
         EventAttendee.objects.for_firm(firm)
         .select_related("contact", "user")
-        .annotate(texting_e164=_texting_number())
+        .annotate(texting_e164=texting_number_subquery(firm=firm, contact="contact"))
         .order_by(
             F("user").asc(nulls_first=True),
             "contact__sort_name",

@@ -33,13 +33,13 @@ from zoneinfo import ZoneInfo
 from django.conf import settings as django_settings
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django_scopes import scope
 
 from accounts.models import Firm
 from common.exceptions import ApplicationError
-from contacts.models import PhoneNumber
+from contacts.selectors import texting_number_subquery
 from texting.models import Message, TextingSettings
 from texting.notification_texts import EventDetails, NotificationKind, notification_text
 from texting.quiet_hours import may_send_now
@@ -186,14 +186,6 @@ def _recipient(attendee: EventAttendee) -> str | None:
     return getattr(attendee, "texting_e164", None)
 
 
-def _texting_numbers() -> Subquery:
-    return Subquery(
-        PhoneNumber.objects.filter(contact=OuterRef("contact"), is_texting_number=True).values(
-            "number_e164"
-        )[:1]
-    )
-
-
 def _one(
     *, firm: Firm, attendee: EventAttendee, settings: TextingSettings, now: datetime
 ) -> DispatchReport:
@@ -219,7 +211,7 @@ def _pending(firm: Firm) -> QuerySet[EventAttendee]:
         EventAttendee.objects.for_firm(firm)
         .exclude(pending_notice=Notice.NONE)
         .select_related("event", "contact")
-        .annotate(texting_e164=_texting_numbers())
+        .annotate(texting_e164=texting_number_subquery(firm=firm, contact="contact"))
     )
 
 
@@ -304,7 +296,7 @@ def reminders_due(*, firm: Firm, now: datetime, days: int) -> list[EventAttendee
         # Only what deciding and sending read: at thousands due, building whole rows is
         # most of the scan's time.
         .only(*_REMINDER_FIELDS)
-        .annotate(texting_e164=_texting_numbers())
+        .annotate(texting_e164=texting_number_subquery(firm=firm, contact="contact"))
         .order_by("event__starts_at", "id")
     )
     return [
