@@ -18,7 +18,7 @@ from __future__ import annotations
 import enum
 import threading
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from django.conf import settings
@@ -36,10 +36,11 @@ class ChargeOutcome(enum.StrEnum):
 
 @dataclass(frozen=True)
 class Card:
-    number: str
-    exp_month: int
-    exp_year: int
-    cvc: str
+    # Never in a repr: a card in a log line, an assertion or an error report shows no number.
+    number: str = field(repr=False)
+    exp_month: int = 0
+    exp_year: int = 0
+    cvc: str = field(repr=False, default="")
 
     @property
     def last4(self) -> str:

@@ -29,6 +29,7 @@ from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.decorators import decorator_from_middleware
 from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.debug import sensitive_post_parameters
 from django_scopes import scope
 
 from accounts.models import Firm
@@ -75,7 +76,13 @@ _csrf_protect = cast(Callable[[_View], _View], decorator_from_middleware(_CsrfWi
 def _private(view: _View) -> _View:
     @wraps(view)
     def wrapped(request: HttpRequest, token: str) -> HttpResponseBase:
-        response = view(request, token)
+        try:
+            response = view(request, token)
+        except Exception:
+            # Django would log "Internal Server Error: /pay/<token>/": the token. Logged
+            # here without the path, and the visitor gets the site's error page.
+            logger.exception("payment page failed")
+            response = render(request, "500.html", status=500)
         add_never_cache_headers(response)
         response.headers.setdefault("Referrer-Policy", "no-referrer")
         # Django logs "Not Found: /pay/<token>/" for a 4xx: that would write the token.
@@ -88,6 +95,7 @@ def _private(view: _View) -> _View:
 @csrf_exempt  # from the site-wide check only: _csrf_protect makes the same one, quietly
 @_private
 @_csrf_protect
+@sensitive_post_parameters("card_number", "cvc")  # never in an error report
 def pay_page(request: HttpRequest, token: str) -> HttpResponse:
     """The payment form (GET), the payment (POST), and the pages a link can end on."""
     if request.method not in ("GET", "HEAD", "POST"):

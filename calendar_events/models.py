@@ -4,8 +4,6 @@ Times are stored in UTC and shown in the firm's zone. An all-day event runs from
 its first day to 00:00 after its last day, in the firm's zone when it was saved.
 """
 
-from datetime import datetime
-
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -166,8 +164,3 @@ class EventAttendee(FirmOwned):
     @property
     def is_contact(self) -> bool:
         return self.contact_id is not None
-
-    @property
-    def last_texted_at(self) -> datetime | None:
-        times = [t for t in (self.notified_at, self.reminder_sent_at) if t is not None]
-        return max(times) if times else None

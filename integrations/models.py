@@ -51,9 +51,6 @@ class WebhookEndpoint(FirmOwned):
     def __str__(self) -> str:
         return self.url
 
-    def subscribes_to(self, event_type: str) -> bool:
-        return event_type in self.events
-
 
 class WebhookEvent(FirmOwned):
     """Something integrators hear about. `uuid` is the event id sent as `Webhook-Id`: the

@@ -127,8 +127,8 @@ def webhook_endpoint_delete(*, firm: Firm, endpoint: WebhookEndpoint) -> None:
 
 def _subscribed_endpoint_ids(firm_id: int, event_type: str) -> list[int]:
     """Active endpoints of the firm subscribed to `event_type`: one query, no secret read."""
-    rows = WebhookEndpoint.objects.filter(firm_id=firm_id, is_active=True).values_list(
-        "id", "events"
+    rows = (
+        WebhookEndpoint.objects.for_firm(firm_id).filter(is_active=True).values_list("id", "events")
     )
     return [endpoint_id for endpoint_id, events in rows if event_type in events]
 
@@ -219,8 +219,10 @@ def on_inbound_texts_stored(
 ) -> None:
     """texting.signals.inbound_texts_stored → text_message.received, in its transaction.
     One query when the firm has no endpoint for it; one more for the ids otherwise."""
+    if not messages:
+        return
     endpoint_ids = _subscribed_endpoint_ids(firm.id, EventType.TEXT_MESSAGE_RECEIVED)
-    if not endpoint_ids or not messages:
+    if not endpoint_ids:
         return
     ids = {
         conversation_id: (conversation_uuid, contact_uuid)
@@ -264,16 +266,18 @@ def on_outbound_status_changed(
         return
     with scope(firm=firm_id):
         rows = list(
-            WebhookEndpoint.objects.filter(firm_id=firm_id, is_active=True).values_list(
-                "id", "events"
-            )
+            WebhookEndpoint.objects.for_firm(firm_id)
+            .filter(is_active=True)
+            .values_list("id", "events")
         )
         for event_type, message_ids in wanted.items():
             endpoint_ids = [endpoint_id for endpoint_id, events in rows if event_type in events]
             if not endpoint_ids:
                 continue
-            messages = Message.objects.filter(firm_id=firm_id, id__in=message_ids).select_related(
-                "conversation__contact"
+            messages = (
+                Message.objects.for_firm(firm_id)
+                .filter(id__in=message_ids)
+                .select_related("conversation__contact")
             )
             payloads = [
                 text_message_data(
@@ -384,7 +388,7 @@ def webhook_deliver(*, firm_id: int, delivery_id: int) -> DeliveryResult:
     → PENDING with the next attempt scheduled, or FAILED once out of attempts.
     """
     now = timezone.now()
-    mine = WebhookDelivery.objects.filter(firm_id=firm_id, id=delivery_id)
+    mine = WebhookDelivery.objects.for_firm(firm_id).filter(id=delivery_id)
     claimed = mine.filter(status=Status.PENDING, next_attempt_at__lte=now).update(
         status=Status.SENDING, attempts=F("attempts") + 1, updated_at=now
     )
@@ -446,7 +450,7 @@ def webhook_sweep() -> int:
         stuck_before = now - grace - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
         for firm_id in Firm.objects.values_list("id", flat=True):
             with scope(firm=firm_id):
-                deliveries = WebhookDelivery.objects.filter(firm_id=firm_id)
+                deliveries = WebhookDelivery.objects.for_firm(firm_id)
                 deliveries.filter(status=Status.SENDING, updated_at__lt=stuck_before).update(
                     status=Status.PENDING, next_attempt_at=now, updated_at=now
                 )

@@ -22,7 +22,7 @@ from matters.models import Matter
 from texting.models import Conversation
 
 from ..models import Activity, BankAccount, Bill, PaymentLink
-from ..services import payment_link_problem
+from ..payment_selectors import payment_link_state
 from ..services.activities import MAX_RATE_CENTS, MAX_SECONDS
 
 ACTIVITY_TYPES = [("TimeEntry", "Time entry")]
@@ -349,8 +349,7 @@ class PaymentLinkOutput(serializers.Serializer):  # type: ignore[type-arg]
         )
     )
     def get_state(self, link: PaymentLink) -> str:
-        problem = payment_link_problem(link)
-        return "usable" if problem is None else problem.reason
+        return payment_link_state(link)
 
 
 class PaymentLinkCreatedOutput(PaymentLinkOutput):

@@ -99,5 +99,5 @@ def bill_delete(*, firm: Firm, actor: User | None, bill: Bill) -> None:
     if locked.state != State.DRAFT:
         raise BillStateInvalid("Only a draft bill can be deleted.")
     Activity.objects.for_firm(firm).filter(bill=locked).update(bill=None, updated_at=timezone.now())
-    locked.line_items.all().delete()
+    BillLineItem.objects.for_firm(firm).filter(bill=locked).delete()
     locked.delete()

@@ -11,12 +11,13 @@ from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from accounts.models import Firm, User
+from accounts.models import Firm
 from common.api.fields import FirmScopedRelatedField
 from contacts.models import Contact
 from matters.models import Matter
 
 from ..models import CalendarEvent, EventAttendee
+from ..selectors import event_user_choices
 
 ATTENDEE_TYPES = [("Contact", "Contact"), ("User", "User")]
 NOTICE_KINDS = [
@@ -38,11 +39,6 @@ def _firm_matters(firm: Firm) -> QuerySet[Matter]:
 
 def _firm_contacts(firm: Firm) -> QuerySet[Contact]:
     return Contact.objects.for_firm(firm)
-
-
-def _firm_users(firm: Firm) -> QuerySet[User]:
-    # Users are not firm-owned rows: the firm is reached through the membership.
-    return User.objects.filter(membership__firm=firm, is_active=True)
 
 
 def _enum(
@@ -235,7 +231,7 @@ class CalendarEntryAttendeeInput(serializers.Serializer):  # type: ignore[type-a
             raise serializers.ValidationError(
                 {"notify_via_text": ["Only contacts can be notified via text."]}
             )
-        user = _firm_users(firm).filter(uuid=attrs["id"]).first()
+        user = event_user_choices(firm=firm).filter(uuid=attrs["id"]).first()
         if user is None:
             raise serializers.ValidationError({"id": [f"No user with id {attrs['id']} was found."]})
         return {"user": user, "notify_via_text": False}

@@ -76,10 +76,6 @@ def why_no_texts(*, firm: Firm) -> str:
 # --- checks: each raises before anything is written ------------------------------------------
 
 
-def _local_midnight(day: datetime, zone: ZoneInfo) -> datetime:
-    return datetime.combine(day.astimezone(zone).date(), time(0), tzinfo=zone)
-
-
 def all_day_bounds(
     starts_at: datetime, ends_at: datetime, *, time_zone: str
 ) -> tuple[datetime, datetime]:

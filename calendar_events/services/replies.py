@@ -106,10 +106,10 @@ def inbound_replies_apply(*, firm: Firm, messages: Sequence[Message]) -> int:
                 response=answer,
                 message_id=message.id,
             )
-        logger.info(
-            "calendar reply recorded",
-            extra={"firm_id": firm.id, "attendee_id": attendee.id, "message_id": message.id},
-        )
+            logger.info(
+                "calendar reply recorded",
+                extra={"firm_id": firm.id, "attendee_id": attendee.id, "message_id": message.id},
+            )
     return recorded
 
 
