@@ -20,7 +20,7 @@ from common.api.views import FirmAPIView
 
 from ..models import TextingSettings
 from ..selectors import texting_settings_get
-from ..services.setup import event_reminders_update, texting_details_update
+from ..services.setup import texting_settings_update
 
 
 class TextingSettingsOutput(serializers.Serializer):  # type: ignore[type-arg]
@@ -87,17 +87,14 @@ class TextingSettingsApi(FirmAPIView):
         payload = TextingSettingsUpdateInput(data=request.data)
         payload.is_valid(raise_exception=True)
         given = payload.validated_data
-        actor = self.membership.user
-        if "alternative_phone" in given or "alternative_email" in given:
-            current = texting_settings_get(firm=self.firm)
-            texting_details_update(
-                firm=self.firm,
-                actor=actor,
-                alternative_phone_e164=given.get(
-                    "alternative_phone", current.alternative_phone_e164
-                ),
-                alternative_email=given.get("alternative_email", current.alternative_email),
-            )
-        if "event_reminder_days" in given:
-            event_reminders_update(firm=self.firm, actor=actor, days=given["event_reminder_days"])
+        names = {
+            "alternative_phone": "alternative_phone_e164",
+            "alternative_email": "alternative_email",
+            "event_reminder_days": "event_reminder_days",
+        }
+        texting_settings_update(
+            firm=self.firm,
+            actor=self.membership.user,
+            **{names[key]: value for key, value in given.items()},
+        )
         return envelope(_output(self.firm))

@@ -30,6 +30,7 @@ from django.utils import timezone
 from accounts.models import Firm, Membership, User
 from accounts.services import TollFreeNumberTaken, firm_toll_free_number_assign
 from common.phones import phone_display, phone_to_e164
+from common.unset import UNSET, Unset
 
 from ..exceptions import (
     InvalidSettings,
@@ -53,6 +54,7 @@ from ..provider import (
     VerificationState,
     mask_number,
 )
+from ..selectors import texting_settings_get
 from .availability import texting_available_require
 
 logger = logging.getLogger(__name__)
@@ -569,4 +571,33 @@ def event_reminders_update(*, firm: Firm, actor: User, days: int | None) -> Text
     row, _ = TextingSettings.objects.select_for_update().get_or_create(firm=firm)
     row.event_reminder_days = days
     row.save(update_fields=["event_reminder_days", "updated_at"])
+    return row
+
+
+@transaction.atomic
+def texting_settings_update(
+    *,
+    firm: Firm,
+    actor: User,
+    alternative_phone_e164: str | Unset = UNSET,
+    alternative_email: str | Unset = UNSET,
+    event_reminder_days: int | Unset | None = UNSET,
+) -> TextingSettings:
+    """Change the given settings together (the API's PATCH): the alternative contact (the
+    other half kept) and the event reminders. All or nothing; raises what
+    texting_details_update and event_reminders_update raise."""
+    row = texting_settings_get(firm=firm)
+    if not isinstance(alternative_phone_e164, Unset) or not isinstance(alternative_email, Unset):
+        row = texting_details_update(
+            firm=firm,
+            actor=actor,
+            alternative_phone_e164=row.alternative_phone_e164
+            if isinstance(alternative_phone_e164, Unset)
+            else alternative_phone_e164,
+            alternative_email=row.alternative_email
+            if isinstance(alternative_email, Unset)
+            else alternative_email,
+        )
+    if not isinstance(event_reminder_days, Unset):
+        row = event_reminders_update(firm=firm, actor=actor, days=event_reminder_days)
     return row
