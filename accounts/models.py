@@ -6,7 +6,7 @@ The firm is resolved from the membership once per request (accounts.middleware).
 
 import uuid
 import zoneinfo
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
@@ -133,3 +133,58 @@ class ApiToken(FirmOwned):
     @property
     def allows_writes(self) -> bool:
         return self.scope == self.Scope.READ_WRITE
+
+
+class AuditEvent(FirmOwned):
+    """One admin action (texting setup, tokens, webhooks, key rotation), as it happened.
+
+    Append-only: written by accounts.audit.audit_record only, never updated or deleted by
+    app code. `actor_email` keeps who did it readable after the user is gone ("system" for
+    commands). `target` and `details` never hold a full phone number, a message body or a
+    secret: a number is "toll-free number ending 1234", an endpoint is its host.
+    """
+
+    class Action(models.TextChoices):
+        TEXTING_NUMBER_ASSIGNED = "texting.number_assigned", "Toll-free number assigned"
+        TEXTING_VERIFICATION_SUBMITTED = (
+            "texting.verification_submitted",
+            "Toll-free verification submitted",
+        )
+        TEXTING_VERIFICATION_RESUBMITTED = (
+            "texting.verification_resubmitted",
+            "Toll-free verification resubmitted",
+        )
+        TEXTING_SETTINGS_CHANGED = "texting.settings_changed", "Texting settings changed"
+        API_TOKEN_CREATED = "api_token.created", "API token created"
+        API_TOKEN_REVOKED = "api_token.revoked", "API token revoked"
+        WEBHOOK_ENDPOINT_ADDED = "webhook_endpoint.added", "Webhook endpoint added"
+        WEBHOOK_ENDPOINT_DISABLED = "webhook_endpoint.disabled", "Webhook endpoint disabled"
+        WEBHOOK_ENDPOINT_REMOVED = "webhook_endpoint.removed", "Webhook endpoint removed"
+        MEMBER_ADDED = "member.added", "Member added"
+        ENCRYPTION_KEYS_ROTATED = "encryption.keys_rotated", "Encryption keys rotated"
+
+    SYSTEM = "system"
+
+    actor = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    actor_email = models.CharField(max_length=254)
+    action = models.CharField(max_length=40, choices=Action.choices)
+    target = models.CharField(max_length=200, blank=True)
+    details = models.JSONField(default=dict, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["firm", "created_at"], name="audit_event_firm_time")]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} by {self.actor_email}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # A record, not state: a second save would rewrite history.
+        if not self._state.adding:
+            raise ValueError("Audit events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise ValueError("Audit events are append-only.")

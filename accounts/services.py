@@ -7,7 +7,8 @@ from django.utils import timezone
 
 from common.exceptions import ApplicationError
 
-from .models import ApiToken, Firm, Membership, User
+from .audit import audit_record
+from .models import ApiToken, AuditEvent, Firm, Membership, User
 from .resolution import token_hash
 
 TOKEN_PREFIX = "ft_"
@@ -66,17 +67,27 @@ def member_create(
     role: str = Membership.Role.STAFF,
     first_name: str = "",
     last_name: str = "",
+    actor: User | None = None,
 ) -> Membership:
-    """A new user who belongs to `firm` with `role`."""
+    """A new user who belongs to `firm` with `role`; audited ("system" without `actor`)."""
     user = User.objects.create_user(email, password, first_name=first_name, last_name=last_name)
-    return Membership.objects.create(firm=firm, user=user, role=role)
+    membership = Membership.objects.create(firm=firm, user=user, role=role)
+    audit_record(
+        firm=firm,
+        actor=actor,
+        action=AuditEvent.Action.MEMBER_ADDED,
+        target=user.email,
+        details={"role": str(role)},
+    )
+    return membership
 
 
 @transaction.atomic
 def api_token_create(
     *, firm: Firm, user: User, name: str, scope: str = ApiToken.Scope.READ_WRITE
 ) -> tuple[ApiToken, str]:
-    """A new token for `user`; returns the row and the token itself, which is never stored."""
+    """A new token for `user`; returns the row and the token itself, which is never stored.
+    Audited with `user` as the actor (members create their own tokens)."""
     if not Membership.objects.for_firm(firm).filter(user=user).exists():
         raise ApplicationError("That user is not a member of this firm.")
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
@@ -88,13 +99,21 @@ def api_token_create(
         prefix=raw[:10],
         key_hash=token_hash(raw),
     )
+    audit_record(
+        firm=firm,
+        actor=user,
+        action=AuditEvent.Action.API_TOKEN_CREATED,
+        target=token.name,
+        details={"token": str(token.uuid), "scope": token.scope},
+    )
     return token, raw
 
 
 @transaction.atomic
 def api_token_revoke(*, firm: Firm, actor: Membership, token_uuid: str) -> ApiToken:
-    """Revoke a token: members their own, admins any of the firm's. Idempotent."""
-    tokens = ApiToken.objects.for_firm(firm)
+    """Revoke a token: members their own, admins any of the firm's. Idempotent; the first
+    revocation is audited, a repeated one is not."""
+    tokens = ApiToken.objects.for_firm(firm).select_related("user")
     if not actor.is_admin:
         tokens = tokens.filter(user_id=actor.user_id)
     token = tokens.filter(uuid=token_uuid).first()
@@ -103,4 +122,11 @@ def api_token_revoke(*, firm: Firm, actor: Membership, token_uuid: str) -> ApiTo
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at", "updated_at"])
+        audit_record(
+            firm=firm,
+            actor=actor.user,
+            action=AuditEvent.Action.API_TOKEN_REVOKED,
+            target=token.name,
+            details={"token": str(token.uuid), "owner": token.user.email},
+        )
     return token

@@ -16,4 +16,5 @@ urlpatterns = [
     path("text-messaging/", include("texting.settings_urls")),
     path("notifications/", include("texting.notification_urls")),
     path("webhooks/", include("integrations.urls")),
+    path("audit-log/", views.audit_log_view, name="audit-log"),
 ]

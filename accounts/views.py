@@ -1,13 +1,18 @@
-"""Settings pages: the member's profile and API tokens (texting's own are in texting)."""
+"""Settings pages: the member's profile, API tokens and the audit log (texting's own are
+in texting)."""
 
+from django import forms
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from .decorators import firm_member_required
+from .audit import audit_event_list
+from .decorators import firm_admin_required, firm_member_required
 from .forms import ApiTokenCreateForm
 from .http import FirmRequest
+from .models import AuditEvent
 from .selectors import api_token_list, member_list, texting_availability
 from .services import TokenNotRevocable, api_token_create, api_token_revoke
 
@@ -57,3 +62,27 @@ def api_token_revoke_view(request: FirmRequest, token_id: str) -> HttpResponse:
         raise Http404("No such API token.") from None
     messages.success(request, f"API token “{token.name}” was revoked.")
     return redirect("settings:api-tokens")
+
+
+AUDIT_PER_PAGE = 50
+
+
+class AuditLogFilterForm(forms.Form):
+    action = forms.ChoiceField(
+        choices=[("", "All actions"), *AuditEvent.Action.choices],
+        required=False,
+        error_messages={"invalid_choice": "Choose an action from the list."},
+    )
+
+
+@firm_admin_required
+def audit_log_view(request: FirmRequest) -> HttpResponse:
+    """The firm's audit log, newest first (`?action=` filters); admins only (403 for staff).
+    An unknown action is a form error and lists nothing, rather than everything."""
+    form = AuditLogFilterForm(request.GET)
+    if form.is_valid():
+        events = audit_event_list(firm=request.firm, action=form.cleaned_data["action"] or None)
+    else:
+        events = audit_event_list(firm=request.firm).none()
+    page = Paginator(events, AUDIT_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "accounts/audit_log.html", {"form": form, "page": page})

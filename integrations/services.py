@@ -27,6 +27,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from django.conf import settings
@@ -36,7 +37,8 @@ from django.db.models import F
 from django.utils import timezone
 from django_scopes import scope
 
-from accounts.models import Firm, User
+from accounts.audit import audit_record
+from accounts.models import AuditEvent, Firm, User
 from calendar_events.models import EventAttendee
 from texting.models import Conversation, Message
 
@@ -72,6 +74,11 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
+def _audit_target(endpoint: WebhookEndpoint) -> str:
+    # The host only: a receiver's path or query string may carry its own credentials.
+    return urlsplit(endpoint.url).hostname or ""
+
+
 # --- endpoints ---------------------------------------------------------------------------------
 
 
@@ -81,7 +88,8 @@ def webhook_endpoint_create(
     """Add an endpoint subscribed to `events`; the endpoint and its signing secret, which is
     shown to the admin once and never again. Raises WebhookEndpointInvalid (nothing written)
     for unknown events or a URL we refuse (https only and public addresses only, unless
-    WEBHOOKS_ALLOW_PRIVATE_URLS). Resolves the host (DNS) before any write.
+    WEBHOOKS_ALLOW_PRIVATE_URLS). Resolves the host (DNS) before any write; the endpoint and
+    its audit event are written together.
     """
     url = url.strip()
     chosen = list(dict.fromkeys(events))
@@ -95,30 +103,62 @@ def webhook_endpoint_create(
         message = f"This URL cannot receive webhooks: {error}."
         raise WebhookEndpointInvalid(message, fields={"url": [message]}) from None
     secret = secret_generate()
-    endpoint = WebhookEndpoint.objects.create(
-        firm=firm, url=url, events=chosen, secret=secret, created_by=actor
-    )
+    with transaction.atomic():
+        endpoint = WebhookEndpoint.objects.create(
+            firm=firm, url=url, events=chosen, secret=secret, created_by=actor
+        )
+        audit_record(
+            firm=firm,
+            actor=actor,
+            action=AuditEvent.Action.WEBHOOK_ENDPOINT_ADDED,
+            target=_audit_target(endpoint),
+            details={"endpoint": str(endpoint.uuid), "events": chosen},
+        )
     logger.info("webhook endpoint added", extra={"firm_id": firm.id, "endpoint_id": endpoint.id})
     return endpoint, secret
 
 
-def webhook_endpoint_deactivate(*, firm: Firm, endpoint: WebhookEndpoint) -> None:
-    """Stop sending to `endpoint`; deliveries still pending fail at their next attempt."""
+@transaction.atomic
+def webhook_endpoint_deactivate(
+    *, firm: Firm, endpoint: WebhookEndpoint, actor: User | None = None
+) -> None:
+    """Stop sending to `endpoint`; deliveries still pending fail at their next attempt.
+    Idempotent; audited when the endpoint was active."""
     if endpoint.firm_id != firm.id:
         raise WebhookEndpoint.DoesNotExist
-    WebhookEndpoint.objects.for_firm(firm).filter(id=endpoint.id).update(
-        is_active=False, updated_at=timezone.now()
+    deactivated = (
+        WebhookEndpoint.objects.for_firm(firm)
+        .filter(id=endpoint.id, is_active=True)
+        .update(is_active=False, updated_at=timezone.now())
     )
+    if deactivated:
+        audit_record(
+            firm=firm,
+            actor=actor,
+            action=AuditEvent.Action.WEBHOOK_ENDPOINT_DISABLED,
+            target=_audit_target(endpoint),
+            details={"endpoint": str(endpoint.uuid)},
+        )
 
 
 @transaction.atomic
-def webhook_endpoint_delete(*, firm: Firm, endpoint: WebhookEndpoint) -> None:
-    """Remove `endpoint` and its delivery log (the events themselves stay)."""
+def webhook_endpoint_delete(
+    *, firm: Firm, endpoint: WebhookEndpoint, actor: User | None = None
+) -> None:
+    """Remove `endpoint` and its delivery log (the events themselves stay); audited."""
     if endpoint.firm_id != firm.id:
         raise WebhookEndpoint.DoesNotExist
     WebhookAttempt.objects.for_firm(firm).filter(delivery__endpoint=endpoint).delete()
     WebhookDelivery.objects.for_firm(firm).filter(endpoint=endpoint).delete()
-    WebhookEndpoint.objects.for_firm(firm).filter(id=endpoint.id).delete()
+    deleted, _ = WebhookEndpoint.objects.for_firm(firm).filter(id=endpoint.id).delete()
+    if deleted:
+        audit_record(
+            firm=firm,
+            actor=actor,
+            action=AuditEvent.Action.WEBHOOK_ENDPOINT_REMOVED,
+            target=_audit_target(endpoint),
+            details={"endpoint": str(endpoint.uuid)},
+        )
     logger.info("webhook endpoint deleted", extra={"firm_id": firm.id, "endpoint_id": endpoint.id})
 
 

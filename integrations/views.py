@@ -70,6 +70,6 @@ def webhook_ping_view(request: FirmRequest, endpoint_id: str) -> HttpResponse:
 @firm_admin_required
 def webhook_delete_view(request: FirmRequest, endpoint_id: str) -> HttpResponse:
     endpoint = _endpoint(request, endpoint_id)
-    webhook_endpoint_delete(firm=request.firm, endpoint=endpoint)
+    webhook_endpoint_delete(firm=request.firm, endpoint=endpoint, actor=request.user)
     messages.success(request, "Webhook endpoint deleted.")
     return redirect("settings:webhooks")

@@ -27,7 +27,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from accounts.models import Firm, Membership, User
+from accounts.audit import audit_record, toll_free_number_target
+from accounts.models import AuditEvent, Firm, Membership, User
 from accounts.services import TollFreeNumberTaken, firm_toll_free_number_assign
 from common.phones import phone_display, phone_to_e164
 from common.unset import UNSET, Unset
@@ -218,16 +219,19 @@ def texting_setup_submit(*, firm: Firm, actor: User, details: SetupDetails) -> T
         client = _client()
         with client:
             number = firm.toll_free_number_e164 or _number_obtain(
-                firm=firm, client=client, order_id=row.number_order_id
+                firm=firm, actor=actor, client=client, order_id=row.number_order_id
             )
+            resubmit = row.verification_status == TextingSettings.VerificationStatus.REJECTED
             adopted = _verification_file(
-                client=client,
-                number=number,
-                details=details,
-                resubmit=row.verification_status == TextingSettings.VerificationStatus.REJECTED,
+                client=client, number=number, details=details, resubmit=resubmit
             )
         return _submission_record(
-            firm=firm, actor=actor, number=number, details=details, adopted=adopted
+            firm=firm,
+            actor=actor,
+            number=number,
+            details=details,
+            adopted=adopted,
+            resubmit=resubmit,
         )
     finally:
         _release(firm=firm, claimed_at=claimed_at)
@@ -269,7 +273,7 @@ def _client() -> ProviderClient:
         ) from None
 
 
-def _number_obtain(*, firm: Firm, client: ProviderClient, order_id: str) -> str:
+def _number_obtain(*, firm: Firm, actor: User, client: ProviderClient, order_id: str) -> str:
     """Order one toll-free number (or finish the order an earlier attempt placed) and
     assign it to the firm. Each step commits, so a retry resumes rather than re-orders."""
     site_id = str(django_settings.PROVIDER_SITE_ID)
@@ -298,7 +302,7 @@ def _number_obtain(*, firm: Firm, client: ProviderClient, order_id: str) -> str:
                 order.completed_numbers
             ):
                 number = order.completed_numbers[0]
-                _number_assign(firm=firm, number=number)
+                _number_assign(firm=firm, actor=actor, number=number)
                 logger.info(
                     "texting setup: toll-free number assigned",
                     extra={"firm_id": firm.id, "number": mask_number(number)},
@@ -361,7 +365,7 @@ def _order_remember(*, firm: Firm, order_id: str) -> None:
 
 
 @transaction.atomic
-def _number_assign(*, firm: Firm, number: str) -> None:
+def _number_assign(*, firm: Firm, actor: User, number: str) -> None:
     try:
         firm_toll_free_number_assign(firm=firm, number_e164=number)
     except TollFreeNumberTaken:
@@ -370,6 +374,12 @@ def _number_assign(*, firm: Firm, number: str) -> None:
             "contact support."
         ) from None
     TextingSettings.objects.for_firm(firm).update(number_order_id="", updated_at=timezone.now())
+    audit_record(
+        firm=firm,
+        actor=actor,
+        action=AuditEvent.Action.TEXTING_NUMBER_ASSIGNED,
+        target=toll_free_number_target(number),
+    )
 
 
 def _verification_request(*, number: str, details: SetupDetails) -> VerificationRequest:
@@ -480,6 +490,7 @@ def _submission_record(
     number: str,
     details: SetupDetails,
     adopted: VerificationState | None,
+    resubmit: bool,
 ) -> TextingSettings:
     now = timezone.now()
     VerificationSubmission.objects.create(
@@ -533,6 +544,16 @@ def _submission_record(
         alternative_email=details.alternative_email,
         updated_at=now,
     )
+    audit_record(
+        firm=firm,
+        actor=actor,
+        action=AuditEvent.Action.TEXTING_VERIFICATION_RESUBMITTED
+        if resubmit
+        else AuditEvent.Action.TEXTING_VERIFICATION_SUBMITTED,
+        target=toll_free_number_target(number),
+        # "adopted": the provider already held this request from an earlier attempt.
+        details={"adopted": adopted is not None},
+    )
     logger.info("texting setup: verification filed", extra={"firm_id": firm.id})
     return rows.select_related("firm").get()
 
@@ -546,22 +567,54 @@ def texting_details_update(
 ) -> TextingSettings:
     """Set the alternative phone and email clients may use (S1, S4): printed in calendar
     notifications, the HELP reply and the voice message. At least one is required; the
-    phone must be a +1 number in E.164. Raises NotFirmAdmin, TextingUnavailable or
-    InvalidSettings, changing nothing."""
+    phone must be a +1 number in E.164. Audited when a value changed. Raises NotFirmAdmin,
+    TextingUnavailable or InvalidSettings, changing nothing."""
+    row, changed = _details_set(
+        firm=firm,
+        actor=actor,
+        alternative_phone_e164=alternative_phone_e164,
+        alternative_email=alternative_email,
+    )
+    _settings_change_record(firm=firm, actor=actor, changed=changed)
+    return row
+
+
+def _details_set(
+    *, firm: Firm, actor: User, alternative_phone_e164: str, alternative_email: str
+) -> tuple[TextingSettings, list[str]]:
+    """texting_details_update without the audit: the row and the names of what changed."""
     _require_admin(firm=firm, actor=actor)
     texting_available_require(firm=firm)
     _alternative_contact_check(phone_e164=alternative_phone_e164, email=alternative_email)
     row, _ = TextingSettings.objects.select_for_update().get_or_create(firm=firm)
+    changed = [
+        name
+        for name, old, new in (
+            ("alternative_phone", row.alternative_phone_e164, alternative_phone_e164),
+            ("alternative_email", row.alternative_email, alternative_email),
+        )
+        if old != new
+    ]
     row.alternative_phone_e164 = alternative_phone_e164
     row.alternative_email = alternative_email
     row.save(update_fields=["alternative_phone_e164", "alternative_email", "updated_at"])
-    return row
+    return row, changed
 
 
 @transaction.atomic
 def event_reminders_update(*, firm: Firm, actor: User, days: int | None) -> TextingSettings:
     """Send an automatic reminder `days` (1–30) days before each event, or none (None)
-    (S4, E3). Raises NotFirmAdmin, TextingUnavailable or InvalidSettings, changing nothing."""
+    (S4, E3). Audited when it changed. Raises NotFirmAdmin, TextingUnavailable or
+    InvalidSettings, changing nothing."""
+    row, changed = _reminders_set(firm=firm, actor=actor, days=days)
+    _settings_change_record(firm=firm, actor=actor, changed=changed)
+    return row
+
+
+def _reminders_set(
+    *, firm: Firm, actor: User, days: int | None
+) -> tuple[TextingSettings, list[str]]:
+    """event_reminders_update without the audit: the row and the names of what changed."""
     _require_admin(firm=firm, actor=actor)
     texting_available_require(firm=firm)
     if days is not None and not REMINDER_DAYS_MIN <= days <= REMINDER_DAYS_MAX:
@@ -569,9 +622,23 @@ def event_reminders_update(*, firm: Firm, actor: User, days: int | None) -> Text
             {"days": ["Choose Off or a number of days between 1 and 30 before the event."]}
         )
     row, _ = TextingSettings.objects.select_for_update().get_or_create(firm=firm)
+    changed = ["event_reminder_days"] if row.event_reminder_days != days else []
     row.event_reminder_days = days
     row.save(update_fields=["event_reminder_days", "updated_at"])
-    return row
+    return row, changed
+
+
+def _settings_change_record(*, firm: Firm, actor: User, changed: list[str]) -> None:
+    """One "Texting settings changed" event naming the settings, never their values (the
+    alternative phone and email are personal); nothing when nothing changed."""
+    if changed:
+        audit_record(
+            firm=firm,
+            actor=actor,
+            action=AuditEvent.Action.TEXTING_SETTINGS_CHANGED,
+            target=", ".join(name.replace("_", " ") for name in changed),
+            details={"changed": changed},
+        )
 
 
 @transaction.atomic
@@ -584,11 +651,13 @@ def texting_settings_update(
     event_reminder_days: int | Unset | None = UNSET,
 ) -> TextingSettings:
     """Change the given settings together (the API's PATCH): the alternative contact (the
-    other half kept) and the event reminders. All or nothing; raises what
-    texting_details_update and event_reminders_update raise."""
+    other half kept) and the event reminders. All or nothing, and one audit event naming
+    every setting that changed; raises what texting_details_update and
+    event_reminders_update raise."""
     row = texting_settings_get(firm=firm)
+    changed: list[str] = []
     if not isinstance(alternative_phone_e164, Unset) or not isinstance(alternative_email, Unset):
-        row = texting_details_update(
+        row, changed = _details_set(
             firm=firm,
             actor=actor,
             alternative_phone_e164=row.alternative_phone_e164
@@ -599,5 +668,7 @@ def texting_settings_update(
             else alternative_email,
         )
     if not isinstance(event_reminder_days, Unset):
-        row = event_reminders_update(firm=firm, actor=actor, days=event_reminder_days)
+        row, reminders = _reminders_set(firm=firm, actor=actor, days=event_reminder_days)
+        changed += reminders
+    _settings_change_record(firm=firm, actor=actor, changed=changed)
     return row

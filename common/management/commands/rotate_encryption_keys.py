@@ -3,8 +3,12 @@
 Put the new key first in FIELD_ENCRYPTION_KEYS (keep the old ones after it), deploy, then
 run this. Rows already under the newest key are skipped, so an interrupted run resumes
 where it stopped when run again. When it reports nothing left, the old keys can go.
+
+Each firm whose rows were re-encrypted gets one "Encryption keys rotated" audit event (by
+"system") with the count, also when the run stops part-way: committed batches stay rotated.
 """
 
+from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 from django.apps import apps
@@ -13,6 +17,10 @@ from django.db import connection, transaction
 from django.db.models import Model
 from tqdm import tqdm
 
+# common already imports accounts (common.api); a command is an adapter and may call a
+# service of any app, as accounts' own commands do.
+from accounts.audit import audit_record
+from accounts.models import AuditEvent, Firm
 from common.crypto import DecryptionError, is_current, rotate_token
 from common.fields import EncryptedJSONField, EncryptedTextField
 
@@ -39,16 +47,39 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         batch_size: int = options["batch_size"]
         total_rotated = 0
-        for model, field in encrypted_columns():
-            total_rotated += self._rotate_column(model, field, batch_size)
+        per_firm: Counter[int] = Counter()
+        try:
+            for model, field in encrypted_columns():
+                total_rotated += self._rotate_column(model, field, batch_size, per_firm)
+        finally:
+            self._audit(per_firm)
         self.stdout.write(f"Re-encrypted {total_rotated} value(s) under the newest key.")
 
-    def _rotate_column(self, model: type[Model], field: "Field[Any, Any]", batch_size: int) -> int:
+    def _audit(self, per_firm: Counter[int]) -> None:
+        firms = Firm.objects.in_bulk([firm_id for firm_id, count in per_firm.items() if count])
+        for firm_id, firm in sorted(firms.items()):
+            audit_record(
+                firm=firm,
+                actor=None,
+                action=AuditEvent.Action.ENCRYPTION_KEYS_ROTATED,
+                details={"rows_reencrypted": per_firm[firm_id]},
+            )
+
+    def _rotate_column(
+        self,
+        model: type[Model],
+        field: "Field[Any, Any]",
+        batch_size: int,
+        per_firm: Counter[int],
+    ) -> int:
         # Raw SQL on purpose: the ORM would decrypt on read, and we rotate the tokens as they
         # are, keyset-paginated by primary key so memory stays flat on any table size.
         table = connection.ops.quote_name(model._meta.db_table)
         column = connection.ops.quote_name(field.column)
         pk = connection.ops.quote_name(model._meta.pk.column)  # type: ignore[union-attr]
+        # Every encrypted table is firm-owned today; one that is not is rotated unaudited.
+        has_firm = any(f.column == "firm_id" for f in model._meta.concrete_fields)
+        firm_column = connection.ops.quote_name("firm_id") if has_firm else "NULL"
         with connection.cursor() as cursor:
             cursor.execute(f"SELECT COUNT(*) FROM {table} WHERE {column} IS NOT NULL")  # noqa: S608
             (count,) = cursor.fetchone()
@@ -61,7 +92,8 @@ class Command(BaseCommand):
                 params = [last_pk] if last_pk is not None else []
                 with connection.cursor() as cursor:
                     cursor.execute(
-                        f"SELECT {pk}, {column} FROM {table} WHERE {where} "  # noqa: S608
+                        f"SELECT {pk}, {column}, {firm_column} FROM {table} "  # noqa: S608
+                        f"WHERE {where} "
                         f"ORDER BY {pk} LIMIT {int(batch_size)}",
                         params,
                     )
@@ -69,9 +101,12 @@ class Command(BaseCommand):
                 if not rows:
                     break
                 updates = []
-                for row_pk, token in rows:
+                firm_ids: Counter[int] = Counter()
+                for row_pk, token, firm_id in rows:
                     if is_current(token):
                         continue
+                    if firm_id is not None:
+                        firm_ids[firm_id] += 1
                     try:
                         updates.append((rotate_token(token), row_pk))
                     except DecryptionError:
@@ -85,6 +120,7 @@ class Command(BaseCommand):
                             f"UPDATE {table} SET {column} = %s WHERE {pk} = %s",  # noqa: S608
                             updates,
                         )
+                    per_firm.update(firm_ids)  # only once the batch committed
                 rotated += len(updates)
                 last_pk = rows[-1][0]
                 bar.update(len(rows))

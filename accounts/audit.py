@@ -1,0 +1,82 @@
+"""The audit log of admin actions (issue 9): one service that writes it, one selector that
+reads it.
+
+Services record an event as the last write of the action they perform, inside their own
+transaction, so the event exists exactly when the action committed.
+"""
+
+import ipaddress
+import json
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from .models import AuditEvent, Firm, User
+
+TARGET_MAX = 200
+# Details are a few ids, counts and field names; a larger blob means something that should
+# not be in an audit row (a payload, a body) is being passed.
+DETAILS_MAX_CHARS = 2000
+
+
+def audit_record(
+    *,
+    firm: Firm,
+    actor: User | None,
+    action: str,
+    target: str = "",
+    details: dict[str, Any] | None = None,
+    request: HttpRequest | None = None,
+) -> AuditEvent:
+    """Append one AuditEvent for `firm` and return it.
+
+    Guarantees: one INSERT, no other query. It opens no transaction of its own, so inside a
+    service's `transaction.atomic` it joins it: an action that rolls back leaves no event.
+    `actor` None is recorded as "system". `target` is cut to 200 characters. The IP address
+    is the request's REMOTE_ADDR when a request is given and it is an IP address.
+
+    Callers keep `target` and `details` free of full phone numbers, message bodies and
+    secrets. Raises ValueError for an unknown action or details that are not a small JSON
+    object (a programming error, never user input).
+    """
+    if action not in AuditEvent.Action.values:
+        raise ValueError(f"Unknown audit action {action!r}.")
+    details = details or {}
+    if not isinstance(details, dict) or len(json.dumps(details)) > DETAILS_MAX_CHARS:
+        raise ValueError("Audit details must be a small JSON object.")
+    return AuditEvent.objects.create(
+        firm=firm,
+        actor=actor,
+        actor_email=actor.email if actor is not None else AuditEvent.SYSTEM,
+        action=action,
+        target=target[:TARGET_MAX],
+        details=details,
+        ip_address=_client_ip(request),
+    )
+
+
+def _client_ip(request: HttpRequest | None) -> str | None:
+    # REMOTE_ADDR only: X-Forwarded-For is whatever the client wrote unless the proxy in
+    # front is configured to overwrite it, which this app cannot know.
+    if request is None:
+        return None
+    value = request.META.get("REMOTE_ADDR") or ""
+    try:
+        return str(ipaddress.ip_address(value))
+    except ValueError:
+        return None
+
+
+def toll_free_number_target(number_e164: str) -> str:
+    """How an audit row names a phone number: its last four digits only."""
+    digits = "".join(ch for ch in number_e164 if ch.isdigit())
+    return f"toll-free number ending {digits[-4:]}"
+
+
+def audit_event_list(*, firm: Firm, action: str | None = None) -> QuerySet[AuditEvent]:
+    """The firm's audit events, newest first, optionally of one action."""
+    events = AuditEvent.objects.for_firm(firm)
+    if action:
+        events = events.filter(action=action)
+    return events.order_by("-created_at", "-id")
