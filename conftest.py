@@ -17,6 +17,9 @@ from accounts.models import ApiToken, Firm, Membership, User
 from accounts.services import api_token_create
 from accounts.tests.factories import FirmFactory, MembershipFactory
 
+# The whole run's logs are scanned for message bodies and phone numbers (issue 9).
+pytest_plugins = ["common.testing.logscan"]
+
 
 @pytest.fixture
 def firm(db: None) -> Firm:

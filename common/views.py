@@ -1,6 +1,9 @@
-"""Rendering helpers shared by the apps' views."""
+"""Rendering helpers shared by the apps' views, and the operational endpoints."""
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+import hmac
+
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
 
@@ -51,5 +54,31 @@ def readyz(request: HttpRequest) -> JsonResponse:
         {"status": "ready" if result.ready else "not_ready", "checks": result.checks},
         status=200 if result.ready else 503,
     )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _bearer_token_matches(request: HttpRequest, expected: str) -> bool:
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    # Compared in constant time, whatever was sent.
+    token_ok = hmac.compare_digest(given.strip().encode(), expected.encode())
+    return scheme.lower() == "bearer" and token_ok
+
+
+def metrics(request: HttpRequest) -> HttpResponse:
+    """Prometheus metrics (common/metrics.py) for `Authorization: Bearer <METRICS_TOKEN>`;
+    401 otherwise, and 404 while METRICS_TOKEN is unset (metrics disabled)."""
+    from .metrics import CONTENT_TYPE, metrics_exposition
+
+    expected = settings.METRICS_TOKEN
+    if not expected:
+        raise Http404
+    if not _bearer_token_matches(request, expected):
+        response = HttpResponse("Unauthorized.\n", status=401, content_type="text/plain")
+        response["WWW-Authenticate"] = 'Bearer realm="metrics"'
+        return response
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponse(status=405, headers={"Allow": "GET, HEAD"})
+    response = HttpResponse(metrics_exposition(), content_type=CONTENT_TYPE)
     response["Cache-Control"] = "no-store"
     return response

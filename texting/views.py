@@ -13,6 +13,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import firm_member_required
@@ -277,6 +278,7 @@ def message_retry_view(request: FirmRequest, message_id: UUID) -> HttpResponse:
     return render(request, "texting/_thread.html", context)
 
 
+@xframe_options_sameorigin  # a text attachment shows in a sandboxed iframe of its thread
 @firm_member_required
 def media_file(request: FirmRequest, media_id: UUID) -> FileResponse:
     """An accepted attachment of an inbound MMS (C7), shown inline in its thread."""
@@ -291,7 +293,7 @@ def media_file(request: FirmRequest, media_id: UUID) -> FileResponse:
     response["X-Content-Type-Options"] = "nosniff"
     # A text file or an SVG opened directly must not run as a page of ours.
     response["Content-Security-Policy"] = (
-        "sandbox; default-src 'none'; img-src 'self'; media-src 'self'"
+        "sandbox; default-src 'none'; img-src 'self'; media-src 'self'; frame-ancestors 'self'"
     )
     response["Cache-Control"] = "private, max-age=3600"
     return response

@@ -41,6 +41,10 @@ def running_worker(*, timeout: float = 60.0) -> Iterator[subprocess.Popen[bytes]
     env["DJANGO_SETTINGS_MODULE"] = "config.settings.test"
     env["DATABASE_URL"] = _database_url_for_worker()
     hostname = f"test-worker-{os.getpid()}@%h"
+    # Into the run's log directory at the production level, for the log scan
+    # (common/testing/logscan.py); to the terminal, quieter, when no scan runs.
+    log_prefix = os.environ.get("FIRM_TEXTING_TEST_LOG_PREFIX")
+    log = open(f"{log_prefix}-worker.log", "ab") if log_prefix else None  # noqa: SIM115
     command = [
         sys.executable,
         "-m",
@@ -49,18 +53,23 @@ def running_worker(*, timeout: float = 60.0) -> Iterator[subprocess.Popen[bytes]
         "config",
         "worker",
         "--pool=solo",
-        "--loglevel=WARNING",
+        f"--loglevel={settings.LOG_LEVEL if log else 'WARNING'}",
         "--without-gossip",
         "--without-mingle",
         "-n",
         hostname,
     ]
-    process = subprocess.Popen(command, cwd=ROOT, env=env)
+    process = subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT if log else None
+    )
     try:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if process.poll() is not None:
-                raise RuntimeError(f"The Celery worker exited with code {process.returncode}.")
+                seen = f"; its log: {log.name}" if log else ""
+                raise RuntimeError(
+                    f"The Celery worker exited with code {process.returncode}{seen}."
+                )
             replies = app.control.ping(timeout=1.0) or []
             if any(hostname.split("@")[0] in name for reply in replies for name in reply):
                 break
@@ -74,3 +83,5 @@ def running_worker(*, timeout: float = 60.0) -> Iterator[subprocess.Popen[bytes]
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        if log:
+            log.close()

@@ -4,9 +4,12 @@ local.py, test.py and production.py only override. Variables are listed, with wh
 in .env.example.
 """
 
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import environ
+from csp.constants import NONCE, NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(environ.Env().str("FIRM_TEXTING_VAR_DIR", default=str(BASE_DIR / "var")))
@@ -31,7 +34,10 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_htmx",
+    "axes",
+    "csp",
     "common",
     "accounts",
     "contacts",
@@ -45,8 +51,13 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every log line of the request carries its id (and provider webhooks are timed).
+    "common.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After WhiteNoise: static files need no policy; every page and partial gets one.
+    "csp.middleware.CSPMiddleware",
+    "common.security_headers.PermissionsPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -54,8 +65,12 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Before the firm is resolved: an idle or too old session is signed out first.
+    "common.session_timeout.SessionTimeoutMiddleware",
     # Must come after authentication: resolves request.firm and opens the firm scope.
     "accounts.middleware.FirmMiddleware",
+    # Last (django-axes): turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -162,11 +177,82 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out sign-in before the password is even checked (django-axes).
+    "accounts.lockout.SignInLockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Sign-in lockout: after LOGIN_FAILURE_LIMIT wrong passwords for one email from one address,
+# that pair is refused for LOGIN_LOCKOUT_MINUTES (from the last try); a success resets the
+# count. Per pair, so a guesser cannot lock a colleague out from elsewhere. Unlock early
+# with `python manage.py axes_reset_username <email>`.
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+LOGIN_LOCKOUT_MINUTES = env.int("LOGIN_LOCKOUT_MINUTES", default=15)
+AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_FORM_FIELD = "username"  # SignInForm's email field keeps Django's name
+AXES_USERNAME_CALLABLE = "accounts.lockout.sign_in_username"
+AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_ip"
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+AXES_VERBOSE = False
+AXES_ENABLE_ADMIN = False
+# Reverse proxies in front of Django that append to X-Forwarded-For (0: none, the client is
+# REMOTE_ADDR). Counted from the right, so addresses a client forges on the left are ignored.
+TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=0)
+
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+# A sign-in lasts at most a working day, however busy; and ends after SESSION_IDLE_TIMEOUT_
+# MINUTES without a click (background polls do not count): common/session_timeout.py.
+SESSION_COOKIE_AGE = env.int("SESSION_MAX_AGE_HOURS", default=12) * 60 * 60
+SESSION_IDLE_TIMEOUT_MINUTES = env.int("SESSION_IDLE_TIMEOUT_MINUTES", default=120)
 # Every page and every poll reads the session: from the cache (Redis in production), with
-# the database as the store of record. One SQL query less per request.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# the database as the store of record. One SQL query less per request. (Django's cached_db
+# store, which also starts the session timeout's clocks at sign-in.)
+SESSION_ENGINE = "common.session_timeout"
+
+# --- Security headers ---------------------------------------------------------------------
+
+# In every environment, so tests and browser tests catch what the policy would block. HSTS,
+# the HTTPS redirect and secure cookies are production's (production.py).
+# No inline scripts or styles anywhere: JavaScript lives in static/js (a <script> tag carries
+# the request's nonce), styles in static/css; htmx's own indicator styles are switched off
+# (base.html's htmx-config) and the API docs page widens it for itself (security_headers.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:", "blob:"],
+        "media-src": [SELF, "blob:"],
+        "connect-src": [SELF],
+        "font-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "worker-src": [SELF],  # the Web Push service worker, /sw.js
+    }
+}
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"  # the pay page sets a stricter one of its own
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# Browser features no page uses (common.security_headers.PermissionsPolicyMiddleware);
+# clipboard and notifications stay allowed: copy buttons and Web Push use them.
+PERMISSIONS_POLICY = [
+    "accelerometer",
+    "camera",
+    "display-capture",
+    "geolocation",
+    "gyroscope",
+    "magnetometer",
+    "microphone",
+    "midi",
+    "payment",
+    "usb",
+]
 
 # --- API ----------------------------------------------------------------------------------
 
@@ -195,6 +281,7 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": (BASE_DIR / "docs" / "api.md").read_text(encoding="utf-8"),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
     # Several resources have a `status`; name each choice set after its resource.
@@ -372,12 +459,45 @@ PAYMENT_GATEWAY = env.str("PAYMENT_GATEWAY", default="sandbox")
 # soft time limit (CELERY_TASK_SOFT_TIME_LIMIT); the rest go in the next run, a minute later.
 CALENDAR_DISPATCH_SECONDS = env.int("CALENDAR_DISPATCH_SECONDS", default=200)
 
+# --- Metrics (issue 9) ----------------------------------------------------------------------
+
+# /metrics (Prometheus text format) answers only `Authorization: Bearer <METRICS_TOKEN>`;
+# unset, /metrics does not exist (404).
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+
 # --- Logging: no message bodies or phone numbers, ever (STYLE.md section 10) ---------------
 
-LOGGING = {
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
+# json: one object per line (time, level, logger, message, request_id, task_id, ids) for a
+# log shipper; plain: one readable line for a terminal. Both mask phone numbers.
+LOG_FORMAT = env.str("LOG_FORMAT", default="json")
+if LOG_FORMAT not in ("json", "plain"):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or plain, not {LOG_FORMAT!r}.")
+
+LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "filters": {"context": {"()": "common.logging.RequestContextFilter"}},
+    "formatters": {
+        "json": {"()": "common.logging.JsonFormatter"},
+        "plain": {"()": "common.logging.PlainFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["context"],
+        }
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    # Django's own handlers (a DEBUG console, runserver's request lines) write unmasked
+    # plain text: dropped, so everything goes through the root's handler above.
+    "loggers": {
+        "django": {"handlers": [], "propagate": True},
+        "django.server": {"handlers": [], "propagate": True},
+        # axes logs every sign-in attempt at INFO; failures and lockouts are WARNING.
+        "axes": {"level": "WARNING"},
+    },
 }

@@ -34,6 +34,9 @@ PROVIDER_PEER_ID = PROVIDER_PEER_ID or "1"
 WEBHOOK_USERNAME = WEBHOOK_USERNAME or "provider"
 WEBHOOK_PASSWORD = WEBHOOK_PASSWORD or dev_secret(VAR_DIR, "WEBHOOK_PASSWORD")
 
+# `make run` prints readable lines (still masked); LOG_FORMAT=json for JSON as in production.
+LOGGING["handlers"]["console"]["formatter"] = env.str("LOG_FORMAT", default="plain")
+
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
 

@@ -29,6 +29,7 @@ PROVIDER_PASSWORD = _file_or_env("PROVIDER_PASSWORD") or PROVIDER_PASSWORD
 PROVIDER_CLIENT_SECRET = _file_or_env("PROVIDER_CLIENT_SECRET") or PROVIDER_CLIENT_SECRET
 WEBHOOK_PASSWORD = _file_or_env("WEBHOOK_PASSWORD") or WEBHOOK_PASSWORD
 WEBPUSH_VAPID_PRIVATE_KEY = _file_or_env("WEBPUSH_VAPID_PRIVATE_KEY") or WEBPUSH_VAPID_PRIVATE_KEY
+METRICS_TOKEN = _file_or_env("METRICS_TOKEN") or METRICS_TOKEN
 
 _required = {
     "DJANGO_SECRET_KEY": SECRET_KEY,
@@ -74,17 +75,15 @@ if any(_webpush.values()) and not all(_webpush.values()):
 if len(SECRET_KEY) < 50:
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be at least 50 characters long.")
 
-# Behind a TLS-terminating proxy.
+# Behind a TLS-terminating proxy. HTTPS only, cookies only over HTTPS; the headers every
+# environment sends (CSP, nosniff, Referrer-Policy, ...) are in base.py.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
 SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
-SECURE_CONTENT_TYPE_NOSNIFF = True
-SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
-X_FRAME_OPTIONS = "DENY"
 
 # Webhooks go to public https URLs only (X6); never to our own network.
 WEBHOOKS_ALLOW_PRIVATE_URLS = env.bool("WEBHOOKS_ALLOW_PRIVATE_URLS", default=False)

@@ -29,6 +29,10 @@ WEBHOOK_PASSWORD = WEBHOOK_PASSWORD or "webhook-password"
 
 # High enough that no test meets it; the rate-limit tests set their own.
 API_RATE_LIMIT = "100000/min"
+# Many tests move the clock hours or days ahead of a signed-in client; sessions must not
+# time out under them. The session timeout's own tests set the production values.
+SESSION_COOKIE_AGE = 10 * 365 * 24 * 60 * 60
+SESSION_IDLE_TIMEOUT_MINUTES = 10 * 365 * 24 * 60
 
 # Serve static files from the app folders without collectstatic.
 WHITENOISE_USE_FINDERS = True

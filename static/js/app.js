@@ -182,3 +182,20 @@ document.addEventListener("DOMContentLoaded", () => {
 
   show().catch(() => say("This browser is not subscribed."));
 })();
+
+// A "Print" button (bills): data-print, since the CSP allows no inline handlers.
+document.addEventListener("click", (event) => {
+  if (event.target.closest("[data-print]")) window.print();
+});
+
+// The compose box empties once its text went into the thread (the server answered with
+// the new thread); after a refused send it keeps the text and shows the error.
+document.addEventListener("htmx:afterRequest", (event) => {
+  const form = event.detail.elt;
+  if (!form || form.id !== "compose") return;
+  if (!event.detail.successful || !event.detail.target || event.detail.target.id !== "thread") return;
+  form.reset();
+  const box = form.querySelector("[data-segments]");
+  box.value = "";
+  box.dispatchEvent(new Event("input", { bubbles: true }));
+});

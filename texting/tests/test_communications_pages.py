@@ -418,6 +418,10 @@ def test_an_accepted_picture_is_shown_inline_and_served_to_its_firm_only(
     assert "Attachment not accepted (PDF document)" in html
     assert served.status_code == 200 and b"".join(served.streaming_content) == b"\x89PNG"
     assert served["Content-Type"] == "image/png" and served["X-Content-Type-Options"] == "nosniff"
+    # A text attachment is framed by its own thread (sandboxed), never by another site.
+    assert served["X-Frame-Options"] == "SAMEORIGIN"
+    assert "frame-ancestors 'self'" in served["Content-Security-Policy"]
+    assert "sandbox" in served["Content-Security-Policy"]
     assert client_for(outsider).get(url).status_code == 404
     listed = client_for(member).get("/communications/").content.decode()
     assert '<span class="muted">Attachment</span>' in listed  # the preview of a picture
