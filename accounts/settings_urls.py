@@ -15,6 +15,7 @@ urlpatterns = [
     # texting to accounts).
     path("text-messaging/", include("texting.settings_urls")),
     path("notifications/", include("texting.notification_urls")),
+    path("delivery/", include("texting.delivery_urls")),
     path("webhooks/", include("integrations.urls")),
     path("audit-log/", views.audit_log_view, name="audit-log"),
 ]

@@ -253,6 +253,8 @@ class Message(WrittenPerText):
         ]
         indexes = [
             models.Index(fields=["conversation", "created_at"]),
+            # The delivery dashboard's window of a firm's texts (X8), read by range.
+            models.Index(fields=["firm", "created_at"], name="message_firm_created"),
             models.Index(fields=["status", "next_attempt_at"]),
             # A status callback's text when its tag is missing (inbound: the constraint).
             models.Index(fields=["firm", "provider_message_id"], name="message_provider_id"),
