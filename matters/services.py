@@ -25,6 +25,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from accounts.models import Firm, Membership, User
+from common.filetypes import Verdict, document_sniff
 from common.unset import UNSET, Unset
 from contacts.models import Contact
 
@@ -557,6 +558,19 @@ def content_type_clean(raw: str) -> str:
     return FALLBACK_CONTENT_TYPE
 
 
+def _document_verdict(file: File, *, name: str, declared: str) -> Verdict:
+    """The verdict on the file's bytes; DocumentInvalid for a web page or a program."""
+    file.seek(0)
+    content = file.read()
+    file.seek(0)
+    verdict = document_sniff(content, name=name, declared=declared)
+    if not verdict.accepted:
+        # A page or script served back from our origin, or opened from a laptop, would run.
+        message = f"This file is {verdict.refused}; documents can't be web pages or programs."
+        raise DocumentInvalid(message, fields={"file": [message]})
+    return verdict
+
+
 @transaction.atomic
 def document_upload(
     *,
@@ -571,9 +585,11 @@ def document_upload(
     """Store a file in a matter's Documents (top level or `folder`) through default storage.
 
     Transactional. Records the display name (from `name` or the file's own name, sanitised),
-    the declared content type (sanitised; the bytes are not inspected here) and the size.
-    The storage object name is opaque (see Document.file). Raises DocumentInvalid for an
-    empty file or one over document_max_bytes(), before anything is stored.
+    the content type judged from the bytes (common.filetypes; the declared one only where
+    the bytes bear it out) and the size. The storage object name is opaque (see
+    Document.file). Raises DocumentInvalid for an empty file, one over
+    document_max_bytes(), or active content (a web page or a program, whatever its name or
+    declared type), before anything is stored.
     """
     _check_firm(matter, firm, field="matter", noun="matter")
     if folder is not None:
@@ -591,12 +607,13 @@ def document_upload(
 
     display_name = document_name_clean(name or file.name or "")
     declared = content_type or getattr(file, "content_type", "") or ""
+    verdict = _document_verdict(file, name=display_name, declared=declared)
     document = Document(
         firm=firm,
         matter=matter,
         folder=folder,
         name=display_name,
-        content_type=content_type_clean(declared),
+        content_type=content_type_clean(verdict.content_type),
         size=size,
         uploaded_by=actor,
     )

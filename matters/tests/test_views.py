@@ -441,7 +441,7 @@ def test_upload_then_download_returns_the_same_bytes(
 ) -> None:
     matter = MatterFactory(client__firm=firm)
     folder = FolderFactory(matter=matter, name="Pleadings")
-    body = bytes(range(256)) * 40
+    body = b"%PDF-1.7\n" + bytes(range(256)) * 40  # a PDF: the type comes from the bytes
 
     uploaded = staff.post(
         reverse("matters:document-upload", args=[matter.uuid]),
