@@ -148,7 +148,7 @@ def text_counts() -> TextCounts:
     """Counts of every firm's texts, in one query.
 
     Raw SQL on purpose: Message's manager refuses to read outside a firm scope, and
-    `scopes_disabled()` is not allowed here (STYLE.md section 4). This reads no row, only
+    turning scoping off is not allowed here (STYLE.md section 4). This reads no row, only
     counts without any firm in them: the same kind of cross-firm read as the readiness
     check's `SELECT 1` (common/health.py).
     """

@@ -35,7 +35,12 @@ def services() -> dict[str, Any]:
 
 def test_every_part_of_the_production_shape_is_a_service(services: dict[str, Any]) -> None:
     assert LONG_RUNNING | APP_SERVICES | {"minio-bucket"} <= set(services)
-    assert services["web"]["command"][0] == "gunicorn"
+    assert services["web"]["command"][:4] == [
+        "gunicorn",
+        "config.wsgi",
+        "-c",
+        "python:config.gunicorn",
+    ]
     assert services["worker"]["command"][:4] == ["celery", "-A", "config", "worker"]
     assert services["beat"]["command"][:4] == ["celery", "-A", "config", "beat"]
     assert "run_provider_sandbox" in services["sandbox"]["command"]
