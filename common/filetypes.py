@@ -67,7 +67,7 @@ _PROGRAM_TYPES: Final = frozenset(
 )
 # Signatures of two to four printable characters that also start ordinary notes ("MZ: see
 # you at 3", "BMW is outside", "ID3 ..."): text that matches one is text.
-_WEAK_SIGNATURES: Final = frozenset(
+WEAK_SIGNATURES: Final = frozenset(
     {
         "image/bmp",
         "application/x-msdownload",
@@ -204,7 +204,7 @@ def document_sniff(content: bytes, *, name: str = "", declared: str = "") -> Ver
     # The bytes first, so a program named "scan.pdf" reads "a program", not the name's label.
     kind = filetype.guess(content) if content else None
     text = _text_of(content)
-    if kind is not None and kind.mime in _WEAK_SIGNATURES and text is not None:
+    if kind is not None and kind.mime in WEAK_SIGNATURES and text is not None:
         kind = None
     if kind is not None and kind.mime in _PROGRAM_TYPES:
         return Verdict(refused=PROGRAM)

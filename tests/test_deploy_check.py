@@ -6,8 +6,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from cryptography.fernet import Fernet
 from django.utils.crypto import get_random_string
+
+from tests.test_settings import COMPLETE_ENV
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -16,6 +17,7 @@ def production_env(tmp_path: Path) -> dict[str, str]:
     """Every variable production.py requires, with dummy but well-formed values. SQLite in a
     temporary folder: `check` needs no database server (nor Redis) to be reachable."""
     return {
+        **COMPLETE_ENV,
         "PATH": os.environ.get("PATH", ""),
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "FIRM_TEXTING_VAR_DIR": str(tmp_path),
@@ -23,14 +25,6 @@ def production_env(tmp_path: Path) -> dict[str, str]:
         "DJANGO_ALLOWED_HOSTS": "texting.example-firm.com",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'deploy-check.sqlite3'}",
         "REDIS_URL": "redis://127.0.0.1:6379/0",
-        "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
-        "PROVIDER_API_URL": "https://messaging.example.com",
-        "PROVIDER_ACCOUNT_ID": "9900000",
-        "PROVIDER_APPLICATION_ID": "app-1",
-        "PROVIDER_CLIENT_ID": "client",
-        "PROVIDER_CLIENT_SECRET": "client-secret",
-        "WEBHOOK_USERNAME": "provider",
-        "WEBHOOK_PASSWORD": "webhook-secret",
     }
 
 

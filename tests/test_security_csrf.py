@@ -41,6 +41,7 @@ from matters.tests.factories import (
     MatterFactory,
     MatterRelatedContactFactory,
 )
+from tests.route_params import ROUTE_PARAM_OBJECTS
 from texting.tests.factories import ConversationFactory, MessageFactory, stored_attachment
 
 UNSAFE_METHODS = ("post", "put", "patch", "delete")
@@ -251,23 +252,7 @@ def objects(firm, admin, settings, tmp_path) -> dict[str, Any]:
     }
 
 
-PARAMS = {
-    "uuid": "contact",
-    "related_uuid": "related_contact",
-    "contact_id": "contact",
-    "matter_id": "matter",
-    "folder_id": "folder",
-    "document_id": "document",
-    "token_id": "token",
-    "message_id": "message",
-    "media_id": "media",
-    "event_id": "event",
-    "activity_id": "activity",
-    "bill_id": "bill",
-    "account_id": "bank_account",
-    "link_id": "payment_link",
-    "endpoint_id": "webhook_endpoint",
-}
+PARAMS = ROUTE_PARAM_OBJECTS
 API_IDS = {
     "api/v1/contacts/": "contact",
     "api/v1/matters/": "matter",
@@ -291,7 +276,7 @@ def _param(route: Route, name: str, objects: dict[str, Any]) -> str:
     elif name == "related_id":
         key = "matter_related" if route.template.startswith("matters/") else "related_contact"
     else:
-        key = PARAMS[name]  # a new URL parameter: map it above
+        key = PARAMS[name]  # a new URL parameter: map it in tests/route_params.py
     return str(objects[key].uuid)
 
 

@@ -33,6 +33,7 @@ from matters.tests.factories import (
     MatterFactory,
     MatterRelatedContactFactory,
 )
+from tests.route_params import ROUTE_PARAM_OBJECTS
 from texting.tests.factories import ConversationFactory, MessageFactory, stored_attachment
 
 
@@ -121,23 +122,7 @@ def firm_objects(firm, settings, tmp_path) -> dict[str, Any]:
 
 
 def _param_value(route: Route, name: str, objects: dict[str, Any]) -> str:
-    by_name = {
-        "uuid": "contact",
-        "related_uuid": "related_contact",
-        "contact_id": "contact",
-        "matter_id": "matter",
-        "folder_id": "folder",
-        "document_id": "document",
-        "token_id": "token",
-        "message_id": "message",
-        "media_id": "media",
-        "event_id": "event",
-        "activity_id": "activity",
-        "bill_id": "bill",
-        "account_id": "bank_account",
-        "link_id": "payment_link",
-        "endpoint_id": "webhook_endpoint",
-    }
+    by_name = ROUTE_PARAM_OBJECTS
     if name == "position":
         return "0"
     if name == "id":
@@ -154,7 +139,7 @@ def _param_value(route: Route, name: str, objects: dict[str, Any]) -> str:
     elif name == "related_id":
         key = "matter_related" if route.template.startswith("matters/") else "related_contact"
     else:
-        key = by_name[name]  # a new id parameter: map it above
+        key = by_name[name]  # a new id parameter: map it in tests/route_params.py
     return str(objects[key].uuid)
 
 

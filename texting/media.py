@@ -19,6 +19,8 @@ from typing import Final
 
 import filetype
 
+from common.filetypes import WEAK_SIGNATURES
+
 TEXT_PLAIN: Final = "text/plain"
 
 # Sniffed type → (content type we store, file extension we give it).
@@ -120,20 +122,6 @@ _EXTENSION_ALIASES: Final[dict[str, set[str]]] = {
     "ogg": {"ogg", "oga", "opus"},
     "txt": {"txt", "text"},
 }
-
-# Signatures of two to four printable characters: "BMW is outside" is text, not a bitmap,
-# and "MZ" or "ID3" may start a note. Real files of these types hold NUL bytes early on
-# (header fields), so they never pass as text.
-_WEAK_SIGNATURES: Final = frozenset(
-    {
-        "image/bmp",
-        "application/x-msdownload",
-        "audio/mpeg",
-        "application/x-shockwave-flash",
-        "application/x-google-chrome-extension",
-        "application/x-lzip",
-    }
-)
 
 # Text formats that are not plain text: markup a browser would render, cards, scripts.
 _TEXT_REFUSED_PREFIXES: Final = (
@@ -254,7 +242,7 @@ def media_sniff(content: bytes) -> Sniffed:
     if brands is not None:
         return _iso_media_type(brands)
     kind = filetype.guess(content)
-    if kind is None or (kind.mime in _WEAK_SIGNATURES and _is_text(content)):
+    if kind is None or (kind.mime in WEAK_SIGNATURES and _is_text(content)):
         return _plain_text(content)
     mime = str(kind.mime)
     if mime in ALLOWED and mime != TEXT_PLAIN:
