@@ -13,7 +13,7 @@ from typing import Any
 
 from gunicorn.glogging import Logger
 
-from common.logging import mask_phone_numbers
+from common.logging import JsonFormatter, mask_phone_numbers
 
 accesslog = "-"
 logger_class = "config.gunicorn.AccessJsonLogger"
@@ -29,7 +29,13 @@ def path_for_log(path: str) -> str:
 
 
 class AccessJsonLogger(Logger):
-    """gunicorn's Logger with one JSON object per request instead of the Apache line."""
+    """gunicorn's Logger with one JSON object per request instead of the Apache line, and
+    its own lines (workers booting, timeouts) as JSON through the app's formatter."""
+
+    def setup(self, cfg: Any) -> None:
+        super().setup(cfg)
+        for handler in self.error_log.handlers:
+            handler.setFormatter(JsonFormatter())
 
     def access(self, resp: Any, req: Any, environ: dict[str, Any], request_time: Any) -> None:
         if not self.access_log_enabled:

@@ -39,6 +39,17 @@ def test_an_access_line_is_json_with_the_request_id(capsys) -> None:
     assert (line["request_id"], line["bytes"], line["duration_ms"]) == ("req-42", 179, 12.0)
 
 
+def test_gunicorns_own_lines_are_json_too(capsys) -> None:
+    config = Config()
+    logger = AccessJsonLogger(config)
+
+    logger.info("Booting worker with pid: %s", 4242)
+
+    line = json.loads(capsys.readouterr().err.strip().splitlines()[-1])
+    assert (line["logger"], line["level"]) == ("gunicorn.error", "INFO")
+    assert line["message"] == "Booting worker with pid: 4242"
+
+
 def test_a_payment_token_the_query_and_phone_numbers_stay_out(capsys) -> None:
     token = "Zm9vYmFyYmF6cXV4cXV1eGNvcmdlZ3JhdWx0Z2FycGx5"
     paid = access_line(capsys, f"/pay/{token}/", query="amount=10")
