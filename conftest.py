@@ -110,6 +110,19 @@ def real_worker(transactional_db: None) -> Iterator[object]:
         yield process
 
 
+@pytest.fixture
+def tasks_in_process() -> Iterator[None]:
+    """Tasks run inside the test, as on embedded defaults, even when REDIS_URL names a broker:
+    for tests of what a task does or logs, not of how it travels (real_worker does that)."""
+    from config.celery import app
+
+    eager = {"task_always_eager": True, "task_eager_propagates": True}
+    before = {name: app.conf.get(name) for name in eager}
+    app.conf.update(eager)
+    yield
+    app.conf.update(before)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _empty_task_queue() -> None:
     """With a real broker, drop tasks a previous run left queued (their rows are gone)."""

@@ -109,6 +109,7 @@ def dispatched(sandbox: Any, message: Message | None = None, **filters: str) -> 
 
 @pytest.fixture
 def send_through_sandbox(
+    tasks_in_process: None,
     texting_firm: Firm,
     member: User,
     sandbox: Any,
@@ -130,6 +131,7 @@ def send_through_sandbox(
 
 
 def test_text_counters_equal_the_database_after_texts_go_through_the_sandbox(
+    tasks_in_process: None,
     send_through_sandbox: Callable[[str, str], Message],
     texting_firm: Firm,
     other_firm: Firm,
