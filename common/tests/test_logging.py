@@ -167,8 +167,7 @@ def inbound_text_callback() -> list[dict[str, Any]]:
 
 
 def test_a_task_run_inside_a_request_logs_the_request_id_and_its_own_task_id(
-    tasks_in_process: None,
-    transactional_db: None, numbered_firm: Firm, json_lines: Lines
+    tasks_in_process: None, transactional_db: None, numbered_firm: Firm, json_lines: Lines
 ) -> None:
     # No test transaction: the webhook's commit runs the processing task at once, inside
     # the request (tasks run in process without a broker).
