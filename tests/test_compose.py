@@ -59,6 +59,8 @@ def test_app_services_get_every_variable_production_requires(services: dict[str,
         assert environment["DJANGO_SETTINGS_MODULE"] == "config.settings.production"
         missing = REQUIRED_BY_PRODUCTION - set(environment)
         assert not missing, f"{name} lacks {sorted(missing)}"
+        # ...and every optional variable of the env file, through env_file.
+        assert services[name]["env_file"] == ["${FIRM_TEXTING_ENV_FILE:-.env.production}"]
         assert {"PROVIDER_CLIENT_ID", "PROVIDER_USERNAME"} <= set(environment)
 
 
