@@ -4,7 +4,7 @@ failed task. Eager tasks (the embedded default) run inside the caller's transact
 leave its connection alone."""
 
 import pytest
-from celery.signals import task_failure, task_prerun
+from celery.signals import task_failure, task_postrun, task_prerun
 from django.conf import settings
 from django.db import connection, transaction
 
@@ -57,6 +57,8 @@ def test_before_a_worker_task_a_connection_left_broken_is_replaced() -> None:
     try:
         task_prerun.send(sender=worker_heartbeat_task, task_id="t-2", task=worker_heartbeat_task)
     finally:
+        # As a worker would after the task: the log context the prerun opened is closed.
+        task_postrun.send(sender=worker_heartbeat_task, task_id="t-2", task=worker_heartbeat_task)
         worker_heartbeat_task.pop_request()
     assert Firm.objects.count() >= 0  # a fresh connection, not an error
     assert connection.connection is not raw_before
