@@ -7,11 +7,13 @@ transaction, so the event exists exactly when the action committed.
 
 import ipaddress
 import json
+from contextvars import ContextVar
 from typing import Any
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from .lockout import client_ip
 from .models import AuditEvent, Firm, User
 
 TARGET_MAX = 200
@@ -34,7 +36,8 @@ def audit_record(
     Guarantees: one INSERT, no other query. It opens no transaction of its own, so inside a
     service's `transaction.atomic` it joins it: an action that rolls back leaves no event.
     `actor` None is recorded as "system". `target` is cut to 200 characters. The IP address
-    is the request's REMOTE_ADDR when a request is given and it is an IP address.
+    is the client's (accounts.lockout.client_ip) of `request`, or else of the request being
+    served; none for a command.
 
     Callers keep `target` and `details` free of full phone numbers, message bodies and
     secrets. Raises ValueError for an unknown action or details that are not a small JSON
@@ -56,12 +59,15 @@ def audit_record(
     )
 
 
+# The client address of the request being served (set by accounts.middleware for a firm's
+# requests), so services that are not handed the request still record where it came from.
+request_client_ip: ContextVar[str | None] = ContextVar("audit_client_ip", default=None)
+
+
 def _client_ip(request: HttpRequest | None) -> str | None:
-    # REMOTE_ADDR only: X-Forwarded-For is whatever the client wrote unless the proxy in
-    # front is configured to overwrite it, which this app cannot know.
-    if request is None:
-        return None
-    value = request.META.get("REMOTE_ADDR") or ""
+    # The same address sign-in lockout counts (DJANGO_TRUSTED_PROXY_COUNT decides whether
+    # X-Forwarded-For is believed); outside a request (a command) there is none.
+    value = (client_ip(request) if request is not None else request_client_ip.get()) or ""
     try:
         return str(ipaddress.ip_address(value))
     except ValueError:

@@ -7,6 +7,8 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django_scopes import scope
 
+from .audit import request_client_ip
+from .lockout import client_ip
 from .models import Membership
 from .resolution import api_token_resolve, membership_for_user
 
@@ -48,8 +50,10 @@ class FirmMiddleware:
         request.membership = membership  # type: ignore[attr-defined]
         request.firm = membership.firm  # type: ignore[attr-defined]
         timezone.activate(zoneinfo.ZoneInfo(membership.firm.time_zone))
+        client_ip_token = request_client_ip.set(client_ip(request))
         try:
             with scope(firm=membership.firm_id):
                 return self.get_response(request)
         finally:
+            request_client_ip.reset(client_ip_token)
             timezone.deactivate()

@@ -17,7 +17,7 @@ from django.db import transaction
 from django.test import Client, RequestFactory
 from django_scopes import scope, scopes_disabled
 
-from accounts.audit import audit_event_list, audit_record
+from accounts.audit import audit_event_list, audit_record, request_client_ip
 from accounts.models import ApiToken, AuditEvent, Firm, Membership, User
 from accounts.services import api_token_create, member_create
 from accounts.tests.factories import ApiTokenFactory
@@ -128,6 +128,34 @@ def test_creating_a_token_records_one_event(firm: Firm, member: User, client_for
     assert (event.action, event.actor, event.target) == (Action.API_TOKEN_CREATED, member, "Sync")
     assert event.details["scope"] == "read"
     assert raw not in json.dumps(event.details) and raw[:10] not in json.dumps(event.details)
+
+
+def test_an_action_in_a_request_records_the_clients_address(
+    firm: Firm, member: User, client_for: Any
+) -> None:
+    client_for(member).post(
+        "/settings/api-tokens/", {"name": "Sync", "scope": "read"}, REMOTE_ADDR="198.51.100.9"
+    )
+    [event] = events(firm)
+    assert event.ip_address == "198.51.100.9"
+    assert request_client_ip.get() is None  # the address does not outlive its request
+
+
+def test_behind_a_trusted_proxy_the_forwarded_address_is_recorded(
+    firm: Firm, admin: User, api_client_for: Any, settings: Any
+) -> None:
+    settings.TRUSTED_PROXY_COUNT = 1
+    client = api_client_for(admin)
+    response = client.patch(
+        "/api/v1/texting/",
+        {"event_reminder_days": 3},
+        format="json",
+        REMOTE_ADDR="10.0.0.2",
+        HTTP_X_FORWARDED_FOR="192.0.2.1, 203.0.113.50",  # the client wrote the first entry
+    )
+    assert response.status_code == 200
+    [event] = recorded(firm, Action.TEXTING_SETTINGS_CHANGED)
+    assert event.ip_address == "203.0.113.50"
 
 
 def test_a_refused_token_records_nothing(
