@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from common.exceptions import ApplicationError
+from common.unset import UNSET, Unset
 
 from .audit import audit_record
 from .models import ApiToken, AuditEvent, Firm, Membership, User
@@ -84,10 +85,16 @@ def member_create(
 
 @transaction.atomic
 def api_token_create(
-    *, firm: Firm, user: User, name: str, scope: str = ApiToken.Scope.READ_WRITE
+    *,
+    firm: Firm,
+    user: User,
+    name: str,
+    scope: str = ApiToken.Scope.READ_WRITE,
+    actor: User | Unset | None = UNSET,
 ) -> tuple[ApiToken, str]:
     """A new token for `user`; returns the row and the token itself, which is never stored.
-    Audited with `user` as the actor (members create their own tokens)."""
+    Audited with `actor` as who did it: `user` unless given (members create their own
+    tokens), None for "system" (a management command)."""
     if not Membership.objects.for_firm(firm).filter(user=user).exists():
         raise ApplicationError("That user is not a member of this firm.")
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
@@ -101,7 +108,7 @@ def api_token_create(
     )
     audit_record(
         firm=firm,
-        actor=user,
+        actor=user if isinstance(actor, Unset) else actor,
         action=AuditEvent.Action.API_TOKEN_CREATED,
         target=token.name,
         details={"token": str(token.uuid), "scope": token.scope},

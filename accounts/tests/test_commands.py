@@ -3,7 +3,7 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 
-from accounts.models import ApiToken
+from accounts.models import ApiToken, AuditEvent
 from accounts.resolution import api_token_resolve
 
 
@@ -20,6 +20,9 @@ def test_create_api_token_prints_a_working_token(member, unscoped) -> None:
     token, membership = api_token_resolve(out.getvalue().strip())
     assert membership.user == member
     assert token.scope == ApiToken.Scope.READ
+    # Made at the server, not by the member: the audit log says so.
+    [event] = AuditEvent.objects.filter(action=AuditEvent.Action.API_TOKEN_CREATED)
+    assert (event.actor, event.actor_email, event.target) == (None, "system", "Command line")
 
 
 def test_create_api_token_for_unknown_email_fails_clearly(db) -> None:
