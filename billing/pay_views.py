@@ -35,6 +35,7 @@ from django_scopes import scope
 from accounts.models import Firm
 
 from .exceptions import PaymentInvalid, PaymentLinkUnusable
+from .forms import dollars_text
 from .gateway import DECLINED_CARD, ERROR_CARD, SUCCESS_CARD
 from .models import Payment, PaymentLink
 from .payment_forms import PaymentForm
@@ -113,7 +114,7 @@ def pay_page(request: HttpRequest, token: str) -> HttpResponse:
             return _unusable(request, firm, link, problem)
         initial: dict[str, object] = {"attempt_key": uuid.uuid4()}
         if link.bill is not None:
-            initial["amount"] = f"{link.bill.balance_cents / 100:.2f}"
+            initial["amount"] = dollars_text(link.bill.balance_cents)
         return _form_page(request, firm, link, PaymentForm(initial=initial))
 
 

@@ -5,7 +5,6 @@ firm's uuid is "not found" and never its data.
 
 import re
 from datetime import datetime, timedelta
-from decimal import Decimal, InvalidOperation
 from typing import Any
 from uuid import UUID
 
@@ -15,6 +14,7 @@ from django.utils import timezone
 from accounts.models import Firm
 from common.exceptions import ApplicationError
 
+from .forms import parse_dollars
 from .gateway import Card
 from .models import BankAccount
 from .payment_selectors import bank_account_list
@@ -121,7 +121,6 @@ class NoEchoInput(forms.TextInput):
         return None
 
 
-_AMOUNT = re.compile(r"^\d{1,7}(\.\d{1,2})?$")
 _EXPIRY = re.compile(r"^(\d{1,2})\s*/?\s*(\d{2}|\d{4})$")
 
 
@@ -168,13 +167,12 @@ class PaymentForm(forms.Form):
     attempt_key = forms.UUIDField(widget=forms.HiddenInput)
 
     def clean_amount(self) -> int:
-        text = self.cleaned_data["amount"].replace("$", "").replace(",", "").strip()
-        if not _AMOUNT.match(text):
-            raise forms.ValidationError("Enter an amount in dollars and cents, like 120.50.")
         try:
-            cents = int(Decimal(text) * 100)
-        except InvalidOperation:
-            raise forms.ValidationError("Enter an amount in dollars and cents.") from None
+            cents = parse_dollars(self.cleaned_data["amount"])
+        except ValueError:
+            raise forms.ValidationError(
+                "Enter an amount in dollars and cents, like 120.50."
+            ) from None
         if cents <= 0:
             raise forms.ValidationError("Enter an amount above $0.00.")
         return cents

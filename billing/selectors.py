@@ -12,6 +12,7 @@ from typing import Any
 
 from django.db.models import (
     BigIntegerField,
+    Case,
     Count,
     F,
     Prefetch,
@@ -19,11 +20,14 @@ from django.db.models import (
     QuerySet,
     Sum,
     Value,
+    When,
 )
 from django.db.models.functions import Cast, Coalesce
 
 from accounts.models import Firm, User
+from contacts.models import Contact
 from matters.models import Matter
+from matters.selectors import matters_for_contact
 
 from .models import Activity, Bill, BillLineItem, Payment
 
@@ -102,25 +106,44 @@ def bill_list(
 
 
 def bill_detail_list(*, firm: Firm) -> QuerySet[Bill]:
-    """The firm's bills for one bill's page: matter and client joined, line items in date
-    order, and the succeeded payments, oldest first, as `succeeded_payments`. For
-    `get_object_or_404(..., uuid=...)`; another firm's uuid is not found."""
+    """The firm's bills as one bill's page and the API show them: matter and client joined,
+    line items (with their entry) in date order, and the succeeded payments (with their
+    account), oldest first, as `succeeded_payments`: a fixed number of queries however many
+    bills, lines and payments. Another firm's uuid is not found."""
     return (
         Bill.objects.for_firm(firm)
         .select_related("matter", "client")
         .prefetch_related(
             Prefetch(
                 "line_items",
-                queryset=BillLineItem.objects.for_firm(firm).order_by("date", "id"),
+                queryset=BillLineItem.objects.for_firm(firm)
+                .select_related("activity")
+                .order_by("date", "id"),
             ),
             Prefetch(
                 "payments",
                 queryset=Payment.objects.for_firm(firm)
                 .filter(status=Payment.Status.SUCCEEDED)
+                .select_related("account")
                 .order_by("created_at", "id"),
                 to_attr="succeeded_payments",
             ),
         )
+    )
+
+
+_OPEN_FIRST = Case(
+    When(status=Matter.Status.OPEN, then=Value(0)),
+    When(status=Matter.Status.PENDING, then=Value(1)),
+    default=Value(2),
+)
+
+
+def contact_matter_list(*, firm: Firm, contact: Contact) -> QuerySet[Matter]:
+    """The matters time spent texting `contact` can go on (C12): those it is client or
+    related contact of (matters_for_contact), open ones first, then pending, then newest."""
+    return matters_for_contact(firm=firm, contact=contact).order_by(
+        _OPEN_FIRST, "-created_at", "-id"
     )
 
 

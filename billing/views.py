@@ -172,7 +172,7 @@ def _conversation_form(
         day=proposal.date,
     )
     initial["description"] = proposal.description
-    matters = services.matters_of_contact(firm=request.firm, contact_id=conversation.contact_id)
+    matters = selectors.contact_matter_list(firm=request.firm, contact=conversation.contact)
     form = ActivityForm(request.POST or None, firm=request.firm, matters=matters, initial=initial)
     return form, {"conversation": conversation, "proposal": proposal}
 

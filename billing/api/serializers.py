@@ -23,6 +23,7 @@ from texting.models import Conversation
 
 from ..models import Activity, BankAccount, Bill, PaymentLink
 from ..payment_selectors import payment_link_state
+from ..selectors import timekeeper_list
 from ..services.activities import MAX_RATE_CENTS, MAX_SECONDS
 
 ACTIVITY_TYPES = [("TimeEntry", "Time entry")]
@@ -53,8 +54,7 @@ def _firm_matters(firm: Firm) -> QuerySet[Matter]:
 
 
 def _firm_users(firm: Firm) -> QuerySet[User]:
-    # Users are not firm-owned rows: the firm is reached through the membership.
-    return User.objects.filter(membership__firm=firm, is_active=True)
+    return timekeeper_list(firm=firm)
 
 
 def _firm_conversations(firm: Firm) -> QuerySet[Conversation]:

@@ -9,7 +9,7 @@ another firm's id is 404 like a missing one (T1). Money is integer cents, durati
 from typing import Any
 from uuid import UUID
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -22,8 +22,8 @@ from common.api.envelope import envelope, enveloped
 from common.api.pagination import EnvelopeCursorPagination
 from common.api.views import FirmAPIView
 
-from .. import services
-from ..models import Activity, BankAccount, Bill, BillLineItem, Payment, PaymentLink
+from .. import payment_selectors, selectors, services
+from ..models import Activity, BankAccount, Bill, PaymentLink
 from .serializers import (
     ActivityCreateInput,
     ActivityListFilter,
@@ -75,9 +75,7 @@ class _ActivityApi(_BillingApi):
     pagination_class = ActivityPagination
 
     def get_queryset(self) -> QuerySet[Activity]:
-        return Activity.objects.for_firm(self.firm).select_related(
-            "matter", "user", "bill", "conversation"
-        )
+        return selectors.activity_list(firm=self.firm).select_related("conversation")
 
     def output(self, activity: Activity, *, status_code: int = status.HTTP_200_OK) -> Response:
         fresh = self.get_queryset().get(pk=activity.pk)
@@ -200,26 +198,7 @@ class _BillApi(_BillingApi):
     def get_queryset(self) -> QuerySet[Bill]:
         """The firm's bills with matter, client, line items and payments: a fixed number of
         queries per page, however many bills, lines and payments."""
-        return (
-            Bill.objects.for_firm(self.firm)
-            .select_related("matter", "client")
-            .prefetch_related(
-                Prefetch(
-                    "line_items",
-                    queryset=BillLineItem.objects.for_firm(self.firm)
-                    .select_related("activity")
-                    .order_by("date", "id"),
-                ),
-                Prefetch(
-                    "payments",
-                    queryset=Payment.objects.for_firm(self.firm)
-                    .filter(status=Payment.Status.SUCCEEDED)
-                    .select_related("account")
-                    .order_by("created_at", "id"),
-                    to_attr="succeeded_payments",
-                ),
-            )
-        )
+        return selectors.bill_detail_list(firm=self.firm)
 
     def output(self, bill: Bill, *, status_code: int = status.HTTP_200_OK) -> Response:
         fresh = self.get_queryset().get(pk=bill.pk)
@@ -325,7 +304,7 @@ class _BankAccountApi(_BillingApi):
     pagination_class = BankAccountPagination
 
     def get_queryset(self) -> QuerySet[BankAccount]:
-        return BankAccount.objects.for_firm(self.firm)
+        return payment_selectors.bank_account_list(firm=self.firm)
 
 
 class BankAccountListApi(_BankAccountApi):
@@ -383,9 +362,7 @@ class _PaymentLinkApi(_BillingApi):
     pagination_class = EnvelopeCursorPagination  # newest first
 
     def get_queryset(self) -> QuerySet[PaymentLink]:
-        return PaymentLink.objects.for_firm(self.firm).select_related(
-            "account", "bill", "matter", "created_by"
-        )
+        return payment_selectors.payment_link_list(firm=self.firm).select_related("created_by")
 
     def fresh(self, link: PaymentLink) -> PaymentLink:
         return self.get_queryset().get(pk=link.pk)

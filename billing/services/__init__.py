@@ -11,7 +11,6 @@ from .activities import (
     activity_delete,
     activity_update,
     conversation_time_defaults,
-    matters_of_contact,
     timekeeper_rate,
     timekeeper_rate_set,
 )
@@ -35,7 +34,6 @@ __all__ = [
     "bill_generate",
     "bill_issue",
     "conversation_time_defaults",
-    "matters_of_contact",
     "payment_link_create",
     "payment_link_find",
     "payment_link_problem",

@@ -7,7 +7,7 @@ from datetime import date
 from uuid import UUID
 
 from django.db import transaction
-from django.db.models import Case, Max, Min, Q, QuerySet, Value, When
+from django.db.models import Count, Max, Min
 from django.utils import timezone
 
 from accounts.models import Firm, Membership, User
@@ -17,6 +17,7 @@ from texting.models import Conversation, Message
 
 from ..exceptions import ActivityBilled, ActivityInvalid
 from ..models import Activity, Timekeeper
+from ..selectors import contact_matter_list
 
 MAX_SECONDS = 24 * 3600  # one entry is at most a day's work
 MAX_RATE_CENTS = 10_000_00  # $10,000 an hour
@@ -37,23 +38,6 @@ def timekeeper_rate_set(*, firm: Firm, actor: User, user: User, rate_cents: int)
         firm=firm, user=user, defaults={"rate_cents": rate_cents}
     )
     return row
-
-
-_OPEN_FIRST = Case(
-    When(status=Matter.Status.OPEN, then=Value(0)),
-    When(status=Matter.Status.PENDING, then=Value(1)),
-    default=Value(2),
-)
-
-
-def matters_of_contact(*, firm: Firm, contact_id: int) -> QuerySet[Matter]:
-    """The matters a contact is client or related contact of, open ones first (C12)."""
-    return (
-        Matter.objects.for_firm(firm)
-        .filter(Q(client_id=contact_id) | Q(related_contacts__contact_id=contact_id))
-        .distinct()
-        .order_by(_OPEN_FIRST, "-created_at")
-    )
 
 
 def _check_rate(rate_cents: int) -> None:
@@ -194,7 +178,6 @@ class ConversationTime:
     date: date
     matters: list[Matter]
     rate_cents: int
-    messages: int
 
 
 def _day(moment: date) -> str:
@@ -220,8 +203,8 @@ def conversation_time_defaults(
     messages = Message.objects.for_firm(firm).filter(conversation=conversation)
     if message_uuids:
         messages = messages.filter(uuid__in=message_uuids)
-    span = messages.aggregate(first=Min("created_at"), last=Max("created_at"))
-    count = messages.count()
+    span = messages.aggregate(first=Min("created_at"), last=Max("created_at"), count=Count("id"))
+    count = span["count"]
     zone = timezone.get_current_timezone()
     name = conversation.contact.name
     if span["first"] is None:
@@ -236,7 +219,6 @@ def conversation_time_defaults(
     return ConversationTime(
         description=description,
         date=day,
-        matters=list(matters_of_contact(firm=firm, contact_id=conversation.contact_id)),
+        matters=list(contact_matter_list(firm=firm, contact=conversation.contact)),
         rate_cents=timekeeper_rate(firm=firm, user=user),
-        messages=count,
     )

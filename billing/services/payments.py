@@ -36,6 +36,7 @@ from ..exceptions import (
 )
 from ..gateway import Card, ChargeOutcome, luhn_valid, payment_gateway
 from ..models import BankAccount, Bill, LedgerEntry, Payment, PaymentLink, PaymentLinkRoute
+from ..templatetags.billing_amounts import money
 
 MAX_CHARGE_CENTS = 1_000_000_00  # $1,000,000
 # A payment still pending this long was left by a gateway call that never answered (a real
@@ -170,7 +171,7 @@ def _check_amount(link: PaymentLink, amount_cents: int) -> None:
     limit = link.bill.balance_cents if link.bill is not None else MAX_CHARGE_CENTS
     if not 1 <= amount_cents <= limit:
         raise PaymentInvalid(
-            f"Enter an amount between $0.01 and ${limit / 100:,.2f}.",
+            f"Enter an amount between $0.01 and {money(limit)}.",
             fields={"amount": ["Out of range."]},
         )
 
