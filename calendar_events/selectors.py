@@ -10,7 +10,7 @@ calendar, marked cancelled).
 from datetime import datetime
 from uuid import UUID
 
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 
 from accounts.models import Firm, User
 from contacts.selectors import texting_number_subquery
@@ -90,6 +90,40 @@ def event_detail_list(*, firm: Firm) -> QuerySet[CalendarEvent]:
         .select_related("matter__client", "created_by")
         .prefetch_related(Prefetch("attendees", queryset=event_attendee_list(firm=firm)))
     )
+
+
+def event_entry_list(
+    *,
+    firm: Firm,
+    ends_from: datetime | None = None,
+    starts_to: datetime | None = None,
+    matter_uuid: UUID | None = None,
+    contact_uuid: UUID | None = None,
+    updated_since: datetime | None = None,
+    include_cancelled: bool = True,
+) -> QuerySet[CalendarEvent]:
+    """The API's list (`event_detail_list`'s joins): entries ending at or after `ends_from`
+    and starting at or before `starts_to` (both bounds inclusive), of the matter, attended
+    by the contact, changed since `updated_since` (an attendee's text or answer changes the
+    entry as the API shows it). A uuid of another firm matches nothing."""
+    entries = event_detail_list(firm=firm)
+    if ends_from is not None:
+        entries = entries.filter(ends_at__gte=ends_from)
+    if starts_to is not None:
+        entries = entries.filter(starts_at__lte=starts_to)
+    if matter_uuid is not None:
+        entries = entries.filter(matter__uuid=matter_uuid)
+    attendees = EventAttendee.objects.for_firm(firm).filter(event=OuterRef("pk"))
+    if contact_uuid is not None:
+        entries = entries.filter(Exists(attendees.filter(contact__uuid=contact_uuid)))
+    if updated_since is not None:
+        entries = entries.filter(
+            Q(updated_at__gte=updated_since)
+            | Exists(attendees.filter(updated_at__gte=updated_since))
+        )
+    if not include_cancelled:
+        entries = entries.filter(cancelled_at__isnull=True)
+    return entries
 
 
 def held_texts_go_at(

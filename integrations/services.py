@@ -56,17 +56,13 @@ _SWEEP_LOCK_KEY = "integrations:webhook-sweep"
 _SWEEP_LOCK_SECONDS = 300
 
 
-def _setting(name: str, default: Any) -> Any:
-    return getattr(settings, name, default)
-
-
 def max_attempts() -> int:
-    return int(_setting("WEBHOOKS_MAX_ATTEMPTS", 6))
+    return int(settings.WEBHOOKS_MAX_ATTEMPTS)
 
 
 def retry_delay(attempt: int) -> float:
     """Seconds before the attempt after attempt number `attempt` (1-based)."""
-    schedule = [float(s) for s in _setting("WEBHOOKS_RETRY_SCHEDULE_SECONDS", [30, 120, 600])]
+    schedule = [float(s) for s in settings.WEBHOOKS_RETRY_SCHEDULE_SECONDS]
     return schedule[min(attempt, len(schedule)) - 1]
 
 
@@ -391,10 +387,12 @@ def _post(endpoint: WebhookEndpoint, event: WebhookEventModel) -> tuple[int | No
     headers = signed_headers(
         event_id=str(event.uuid), secret=endpoint.secret, timestamp=int(time.time()), body=body
     )
-    timeout = float(_setting("WEBHOOKS_TIMEOUT_SECONDS", 5.0))
+    timeout = float(settings.WEBHOOKS_TIMEOUT_SECONDS)
     started = time.monotonic()
     try:
-        url_check(endpoint.url)  # again: DNS may have changed since the endpoint was saved
+        # Again (the settings may have changed since it was saved); no DNS here: the
+        # session checks the very address it connects to, so a changed answer is caught.
+        url_check(endpoint.url, resolve=False)
         with webhook_session() as session:
             response = session.post(
                 endpoint.url, data=body, headers=headers, timeout=timeout, allow_redirects=False
@@ -416,7 +414,7 @@ def _publish(firm_id: int, delivery_id: int, countdown: float) -> None:
 
     if webhook_deliver_task.app.conf.task_always_eager:
         return  # no broker: "later" is the sweep's job
-    if countdown > float(_setting("WEBHOOKS_MAX_COUNTDOWN_SECONDS", 3600)):
+    if countdown > float(settings.WEBHOOKS_MAX_COUNTDOWN_SECONDS):
         return  # beyond the broker's visibility timeout: the sweep enqueues it when due
     webhook_deliver_task.apply_async((firm_id, delivery_id), countdown=countdown)
 
@@ -486,7 +484,7 @@ def webhook_sweep() -> int:
     enqueued = 0
     try:
         now = timezone.now()
-        grace = timedelta(seconds=float(_setting("WEBHOOKS_SWEEP_GRACE_SECONDS", 60)))
+        grace = timedelta(seconds=float(settings.WEBHOOKS_SWEEP_GRACE_SECONDS))
         stuck_before = now - grace - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
         for firm_id in Firm.objects.values_list("id", flat=True):
             with scope(firm=firm_id):

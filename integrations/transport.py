@@ -52,8 +52,10 @@ def public_addresses(host: str, port: int) -> list[tuple[int, Any]]:
     return [(family, sockaddr) for family, _, _, _, sockaddr in infos]
 
 
-def url_check(url: str) -> None:
-    """Raise UnsafeURL unless `url` may receive webhooks under the current settings."""
+def url_check(url: str, *, resolve: bool = True) -> None:
+    """Raise UnsafeURL unless `url` may receive webhooks under the current settings.
+    `resolve=False` checks the URL only: a delivery leaves the addresses to
+    `webhook_session`, which resolves the host once and checks the address it connects to."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise UnsafeURL("the URL must start with https:// and name a host")
@@ -63,7 +65,8 @@ def url_check(url: str) -> None:
         return
     if parts.scheme != "https":
         raise UnsafeURL("the URL must use https")
-    public_addresses(parts.hostname, parts.port or 443)
+    if resolve:
+        public_addresses(parts.hostname, parts.port or 443)
 
 
 class _GuardedConnectionMixin:

@@ -1,6 +1,7 @@
 """Reads for texting."""
 
 from collections import defaultdict
+from datetime import datetime
 from typing import cast
 
 from django.core.paginator import Page, Paginator
@@ -172,11 +173,18 @@ def conversation_list(
     contact: Contact | None = None,
     matter: Matter | None = None,
     query: str = "",
+    updated_since: datetime | None = None,
 ) -> QuerySet[Conversation]:
     """Visible conversations, newest activity first, each with its contact, its last
     message and `unread` for `user`: one query, however many messages the threads hold.
-    Pages of the Communications list: `conversation_page`."""
+    `updated_since`: those whose row or last text changed since. Pages of the
+    Communications list: `conversation_page`."""
     matching = conversations_matching(firm=firm, contact=contact, matter=matter, query=query)
+    if updated_since is not None:
+        # A delivery receipt changes the last text the conversation shows, not its row.
+        matching = matching.filter(
+            Q(updated_at__gte=updated_since) | Q(last_message__updated_at__gte=updated_since)
+        )
     return _with_contact_and_unread(matching, user=user).select_related("last_message")
 
 
@@ -205,12 +213,16 @@ def conversation_page(
     return page
 
 
-def message_thread(*, firm: Firm, conversation: Conversation) -> QuerySet[Message]:
-    """A conversation's messages, oldest first, with their media."""
+def message_thread(
+    *, firm: Firm, conversation: Conversation, updated_since: datetime | None = None
+) -> QuerySet[Message]:
+    """A conversation's messages, oldest first, with their media (`updated_since`: those
+    changed since)."""
+    messages = Message.objects.for_firm(firm).filter(conversation=conversation)
+    if updated_since is not None:
+        messages = messages.filter(updated_at__gte=updated_since)
     return (
-        Message.objects.for_firm(firm)
-        .filter(conversation=conversation)
-        .select_related("sent_by", "conversation__contact", "retry_of", "retried_by")
+        messages.select_related("sent_by", "conversation__contact", "retry_of", "retried_by")
         .prefetch_related("media")
         .order_by("created_at", "id")
     )

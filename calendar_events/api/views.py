@@ -8,7 +8,7 @@ start from the request's firm, so another firm's id is 404 like a missing one (T
 from typing import Any
 from uuid import UUID
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.request import Request
@@ -20,7 +20,7 @@ from common.api.pagination import EnvelopeCursorPagination
 from common.api.views import FirmAPIView
 
 from .. import selectors, services
-from ..models import CalendarEvent, EventAttendee
+from ..models import CalendarEvent
 from ..services import AttendeeSpec
 from .serializers import (
     CalendarEntryCreateInput,
@@ -75,27 +75,6 @@ class _CalendarEntryApi(FirmAPIView):
 class CalendarEntryListApi(_CalendarEntryApi):
     """GET lists the firm's entries by start time; POST puts a new one on the calendar."""
 
-    def filtered(self, given: dict[str, Any]) -> QuerySet[CalendarEvent]:
-        entries = self.get_queryset()
-        if given.get("from") is not None:
-            entries = entries.filter(ends_at__gte=given["from"])
-        if given.get("to") is not None:
-            entries = entries.filter(starts_at__lte=given["to"])
-        if given.get("matter_id") is not None:
-            entries = entries.filter(matter__uuid=given["matter_id"])
-        attendees = EventAttendee.objects.for_firm(self.firm).filter(event=OuterRef("pk"))
-        if given.get("contact_id") is not None:
-            entries = entries.filter(Exists(attendees.filter(contact__uuid=given["contact_id"])))
-        if given.get("updated_since") is not None:
-            since = given["updated_since"]
-            # An attendee's text or answer changes the entry as the API shows it.
-            entries = entries.filter(
-                Q(updated_at__gte=since) | Exists(attendees.filter(updated_at__gte=since))
-            )
-        if not given["include_cancelled"]:
-            entries = entries.filter(cancelled_at__isnull=True)
-        return entries
-
     @extend_schema(
         tags=TAGS,
         operation_id="calendar_entry_list",
@@ -110,7 +89,17 @@ class CalendarEntryListApi(_CalendarEntryApi):
         # .dict(): a BooleanField reads a missing key of a QueryDict as an unticked box.
         filters = CalendarEntryListFilter(data=request.query_params.dict())
         filters.is_valid(raise_exception=True)
-        page = self.paginate_queryset(self.filtered(filters.validated_data))
+        given = filters.validated_data
+        entries = selectors.event_entry_list(
+            firm=self.firm,
+            ends_from=given.get("from"),
+            starts_to=given.get("to"),
+            matter_uuid=given.get("matter_id"),
+            contact_uuid=given.get("contact_id"),
+            updated_since=given.get("updated_since"),
+            include_cancelled=given["include_cancelled"],
+        )
+        page = self.paginate_queryset(entries)
         return self.get_paginated_response(CalendarEntryOutput(page, many=True).data)
 
     @extend_schema(

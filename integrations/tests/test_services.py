@@ -389,15 +389,12 @@ def test_a_dns_answer_that_turns_private_after_the_check_is_refused_on_connect(
             return real(next(answers), *args, **kwargs)
         return real(host, *args, **kwargs)
 
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
     endpoint, _ = endpoint_for(
-        texting_firm, f"https://93.184.215.14:{port}/hooks", [EventType.TEXT_MESSAGE_RECEIVED]
+        texting_firm, f"https://rebind.example:{port}/hooks", [EventType.TEXT_MESSAGE_RECEIVED]
     )
     with scope(firm=texting_firm.id):
-        WebhookEndpoint.objects.filter(id=endpoint.id).update(
-            url=f"https://rebind.example:{port}/hooks"
-        )
         webhook_ping(firm=texting_firm, endpoint=endpoint)
-    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
     (delivery,) = deliver_pending(texting_firm)
     assert scripted.received == []
     assert delivery.status == Status.PENDING and "refused" in delivery.last_error

@@ -13,6 +13,7 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.models import Firm
 from accounts.permissions import IsFirmAdmin
 from accounts.selectors import texting_availability
 from common.api.envelope import envelope, enveloped
@@ -49,7 +50,7 @@ class TextingSettingsUpdateInput(serializers.Serializer):  # type: ignore[type-a
     )
 
 
-def _output(firm: Any) -> dict[str, Any]:
+def _output(firm: Firm) -> dict[str, Any]:
     availability = texting_availability(firm=firm)
     row = texting_settings_get(firm=firm)
     return TextingSettingsOutput(

@@ -7,7 +7,7 @@ Firms whose plan or region has no texting (T3) get 403 with the sentence that sa
 from typing import Any
 from uuid import UUID
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -75,25 +75,19 @@ class ConversationListApi(_TextingApi):
         params = self.request.query_params
         given = ConversationListFilter(data=params.dict())
         given.is_valid(raise_exception=True)
-        since = given.validated_data.get("updated_since")
         contact = matter = None
         if params.get("contact_id"):
             contact = self._find(Contact.objects.for_firm(self.firm), params["contact_id"])
         if params.get("matter_id"):
             matter = self._find(Matter.objects.for_firm(self.firm), params["matter_id"])
-        conversations = selectors.conversation_list(
+        return selectors.conversation_list(
             firm=self.firm,
             user=self.membership.user,
             contact=contact,
             matter=matter,
             query=params.get("query", ""),
+            updated_since=given.validated_data.get("updated_since"),
         )
-        if since is not None:
-            # A delivery receipt changes the last text the conversation shows, not its row.
-            conversations = conversations.filter(
-                Q(updated_at__gte=since) | Q(last_message__updated_at__gte=since)
-            )
-        return conversations
 
     @staticmethod
     def _find(queryset: QuerySet[Any], raw_id: str) -> Any:
@@ -150,9 +144,11 @@ class ConversationMessagesApi(_TextingApi):
         conversation = get_object_or_404(self.conversations(), uuid=id)
         given = TextMessageListFilter(data=request.query_params.dict())
         given.is_valid(raise_exception=True)
-        messages = selectors.message_thread(firm=self.firm, conversation=conversation)
-        if given.validated_data.get("updated_since") is not None:
-            messages = messages.filter(updated_at__gte=given.validated_data["updated_since"])
+        messages = selectors.message_thread(
+            firm=self.firm,
+            conversation=conversation,
+            updated_since=given.validated_data.get("updated_since"),
+        )
         page = self.paginate_queryset(messages)
         return self.get_paginated_response(TextMessageOutput(page, many=True).data)
 
