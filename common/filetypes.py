@@ -163,8 +163,9 @@ def _text_of(content: bytes) -> str | None:
         return None
 
 
-def _active_text(text: str) -> str:
-    """The label of markup or code a browser or shell would run; "" for inert text."""
+def active_text(text: str) -> str:
+    """The label of markup or code a browser or shell would run; "" for inert text. Also
+    texting.media's rule for text attachments, so what a thread accepts can be filed."""
     head = text[:_HEAD_CHARS].lstrip("\ufeff \t\r\n\f")
     lowered = head.lower()
     if head.startswith("#!") or lowered.startswith("<?php"):
@@ -212,7 +213,7 @@ def document_sniff(content: bytes, *, name: str = "", declared: str = "") -> Ver
         return Verdict(refused=PROGRAM)
     if kind is None:
         # Not UTF-8: markup in another encoding still starts with ASCII tags.
-        label = _active_text(text if text is not None else content[:_HEAD_CHARS].decode("latin-1"))
+        label = active_text(text if text is not None else content[:_HEAD_CHARS].decode("latin-1"))
         if label:
             return Verdict(refused=label)
     # Saved to a laptop, the name decides what opens the file: a PNG named page.html is a page.

@@ -19,9 +19,16 @@ from typing import Final
 
 import filetype
 
-from common.filetypes import WEAK_SIGNATURES
-
-TEXT_PLAIN: Final = "text/plain"
+from common.filetypes import (
+    HTML_PAGE,
+    JAVASCRIPT,
+    SCRIPT,
+    SVG_IMAGE,
+    TEXT_PLAIN,
+    WEAK_SIGNATURES,
+    XML_WITH_SCRIPTS,
+    active_text,
+)
 
 # Sniffed type → (content type we store, file extension we give it).
 ALLOWED: Final[dict[str, tuple[str, str]]] = {
@@ -136,6 +143,15 @@ _TEXT_REFUSED_PREFIXES: Final = (
     ("<?php", "script"),
 )
 
+# common.filetypes' labels of active text, in the words the thread uses for them.
+_ACTIVE_TEXT_LABELS: Final[dict[str, str]] = {
+    HTML_PAGE: "web page",
+    XML_WITH_SCRIPTS: "web page",
+    SVG_IMAGE: "SVG image",
+    JAVASCRIPT: "script",
+    SCRIPT: "script",
+}
+
 # An image whose header claims more pixels than any phone camera takes is a decompression
 # bomb ("pixel flood"): a few kilobytes that would need gigabytes to display or thumbnail.
 MAX_IMAGE_PIXELS: Final = 100_000_000
@@ -231,6 +247,10 @@ def _plain_text(content: bytes) -> Sniffed:
             if prefix == "<?xml" and "<svg" in head:
                 return Sniffed(refused_type="SVG image")
             return Sniffed(refused_type=label)
+    # The rule matter documents apply (common.filetypes): a text attachment accepted here is
+    # filed on the contact's matters, so one that would be refused there is refused here.
+    if active := active_text(text):
+        return Sniffed(refused_type=_ACTIVE_TEXT_LABELS[active])
     return _accepted(TEXT_PLAIN)
 
 

@@ -218,7 +218,8 @@ def _media_file_on_matters(
                 firm=firm, media=media, matter=matter, content=content
             )
         except DocumentInvalid:
-            # Only when TEXTING_MEDIA_MAX_BYTES exceeds the matters' own document limit.
+            # Only when TEXTING_MEDIA_MAX_BYTES exceeds the matters' own document limit (the
+            # content rules are the same: texting.media applies common.filetypes' own).
             logger.warning(
                 "inbound media not filed on a matter",
                 extra={"firm_id": firm.id, "media_id": media.id, "matter_id": matter.id},

@@ -12,7 +12,10 @@ import pytest
 import requests
 from django.conf import settings
 from django_scopes import scope
+from hypothesis import given
+from hypothesis import strategies as st
 
+from common.filetypes import document_sniff
 from matters.models import Document, Folder
 from matters.services import RelatedContactSpec, matter_create
 from texting.media import media_filename, media_sniff
@@ -147,6 +150,10 @@ def test_allowed_types_are_recognised_from_their_bytes(content, content_type):
         (b"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ana\r\nEND:VCARD\r\n", "contact card"),
         (b"#!/bin/sh\nrm -rf /\n", "script"),
         (b"<?php system($_GET['c']); ?>", "script"),
+        # Text a matter's Documents would refuse is refused here too (common.filetypes).
+        (b"<b>Monday</b> at 3", "web page"),
+        (b"<!-- hi -->", "web page"),
+        (b"var x = 5;", "script"),
         # Pixel floods: a few bytes that claim billions of pixels.
         (png(100_000, 100_000), "image too large"),
         (jpeg(65_500, 65_500), "image too large"),
@@ -162,6 +169,20 @@ def test_other_types_are_refused_with_a_human_type(content, refused_type):
     assert not sniffed.accepted
     assert sniffed.refused_type == refused_type
     assert sniffed.content_type == ""
+
+
+OPENINGS = ["", "<b>", "<div ", "<!--", "var x = ", "function f() {", "#!", "<svg", "<?xml "]
+
+
+@given(st.builds(str.__add__, st.sampled_from(OPENINGS), st.text(max_size=80)))
+def test_a_text_a_thread_accepts_is_a_document_its_matters_accept(text):
+    """Accepted text attachments are filed on the contact's matters: the two judgements of
+    text (texting.media, common.filetypes) must agree, or the file silently stays unfiled."""
+    content = text.encode()
+    sniffed = media_sniff(content)
+    if sniffed.accepted and sniffed.content_type == "text/plain":
+        name = media_filename("attachment", sniffed)
+        assert document_sniff(content, name=name, declared=sniffed.content_type).accepted
 
 
 @pytest.mark.parametrize(
