@@ -101,6 +101,16 @@ def _masked_record(record: logging.LogRecord) -> logging.LogRecord:
 # --- Filter and formatters ----------------------------------------------------------------
 
 
+def log_time(created: float) -> str:
+    """A log line's `time`: `created` (seconds since the epoch) in ISO 8601, UTC, to the
+    millisecond ("2025-01-31T09:30:00.123Z"); gunicorn's access lines use it too."""
+    return (
+        datetime.fromtimestamp(created, tz=UTC)
+        .isoformat(timespec="milliseconds")
+        .replace("+00:00", "Z")
+    )
+
+
 class RequestContextFilter(logging.Filter):
     """Adds `request_id` and `task_id` (None outside a request or a task) to every record."""
 
@@ -126,11 +136,7 @@ class JsonFormatter(_BaseJsonFormatter):
     def add_fields(
         self, log_data: dict[str, Any], record: logging.LogRecord, message_dict: dict[str, Any]
     ) -> None:
-        log_data["time"] = (
-            datetime.fromtimestamp(record.created, tz=UTC)
-            .isoformat(timespec="milliseconds")
-            .replace("+00:00", "Z")
-        )
+        log_data["time"] = log_time(record.created)
         log_data["level"] = record.levelname
         log_data["logger"] = record.name
         log_data["message"] = record.getMessage()

@@ -8,12 +8,12 @@ and read the amount due). Numbers that still look like phones are masked.
 
 import json
 import re
-from datetime import UTC, datetime
+import time
 from typing import Any
 
 from gunicorn.glogging import Logger
 
-from common.logging import JsonFormatter, mask_phone_numbers
+from common.logging import JsonFormatter, log_time, mask_phone_numbers
 
 accesslog = "-"
 logger_class = "config.gunicorn.AccessJsonLogger"
@@ -44,7 +44,7 @@ class AccessJsonLogger(Logger):
         headers = dict((name.lower(), value) for name, value in resp.headers)
         method, path = environ.get("REQUEST_METHOD", ""), path_for_log(environ.get("PATH_INFO", ""))
         line = {
-            "time": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            "time": log_time(time.time()),
             "level": "INFO",
             "logger": "gunicorn.access",
             "message": f"{method} {path} {status}",

@@ -28,24 +28,8 @@ def production_env(tmp_path: Path) -> dict[str, str]:
     }
 
 
-def test_check_deploy_is_clean_with_production_settings(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT,
-        env=production_env(tmp_path),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "System check identified no issues" in result.stdout
-
-
-def test_check_deploy_would_catch_a_weakened_setting(tmp_path: Path) -> None:
-    """The test above can fail: HSTS turned off is reported (security.W004)."""
-    env = {**production_env(tmp_path), "DJANGO_SECURE_HSTS_SECONDS": "0"}
-    result = subprocess.run(
+def check_deploy(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
         env=env,
@@ -54,5 +38,16 @@ def test_check_deploy_would_catch_a_weakened_setting(tmp_path: Path) -> None:
         timeout=120,
         check=False,
     )
+
+
+def test_check_deploy_is_clean_with_production_settings(tmp_path: Path) -> None:
+    result = check_deploy(production_env(tmp_path))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_check_deploy_would_catch_a_weakened_setting(tmp_path: Path) -> None:
+    """The test above can fail: HSTS turned off is reported (security.W004)."""
+    result = check_deploy({**production_env(tmp_path), "DJANGO_SECURE_HSTS_SECONDS": "0"})
     assert result.returncode != 0
     assert "security.W004" in result.stdout + result.stderr

@@ -99,6 +99,27 @@ def test_an_unknown_log_format_stops_the_process_naming_the_choices() -> None:
     assert "LOG_FORMAT must be json or plain, not 'xml'" in result.stderr
 
 
+def test_urllib3_keeps_its_request_lines_out_even_at_debug() -> None:
+    """At DEBUG, urllib3 logs each request's path: a webhook receiver's may hold its
+    credentials, a provider's a phone number."""
+    code = (
+        "import django, logging; django.setup(); "
+        "print(logging.getLogger('urllib3.connectionpool').getEffectiveLevel(), "
+        "logging.getLogger('texting').getEffectiveLevel())"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=settings.BASE_DIR,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test", "LOG_LEVEL": "DEBUG"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [str(logging.WARNING), str(logging.DEBUG)]
+
+
 @pytest.mark.django_db
 def test_a_request_logs_json_lines_with_the_id_it_answers_with(json_lines: Lines) -> None:
     response = Client().get("/no-such-page")  # Django logs "Not Found" at WARNING

@@ -499,5 +499,8 @@ LOGGING: dict[str, Any] = {
         "django.server": {"handlers": [], "propagate": True},
         # axes logs every sign-in attempt at INFO; failures and lockouts are WARNING.
         "axes": {"level": "WARNING"},
+        # At DEBUG it logs each request's host and path: a webhook receiver's path or query
+        # may carry its credentials, a provider path a phone number.
+        "urllib3": {"level": "WARNING"},
     },
 }
