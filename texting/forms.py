@@ -34,5 +34,7 @@ class ComposeForm(forms.Form):
     idempotency_key = forms.UUIDField(widget=forms.HiddenInput)
 
     def __init__(self, *args: object, **kwargs: object) -> None:
-        kwargs.setdefault("initial", {"idempotency_key": uuid.uuid4()})
+        # A fresh key for every form shown, whatever else is prefilled (`?body=`).
+        given = kwargs.get("initial") or {}
+        kwargs["initial"] = {"idempotency_key": uuid.uuid4(), **given}  # type: ignore[dict-item]
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]

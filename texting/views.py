@@ -5,7 +5,7 @@ partials polled by the page (the thread, the rows, the navigation badge), so a t
 arrives or changes status shows without a reload.
 """
 
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -159,7 +159,7 @@ def conversation(request: FirmRequest, contact_id: UUID) -> HttpResponse:
     body = request.GET.get("body", "")[:PREFILL_MAX_CHARS]
     context.update(
         {
-            "form": ComposeForm(initial={"idempotency_key": uuid4(), "body": body}),
+            "form": ComposeForm(initial={"body": body}),
             "compose_count": _count_text(body) if body else "",
             "why_not": _why_not_textable(request, contact),
         }
