@@ -27,22 +27,8 @@ from django.template import engines
 from django.template.utils import get_app_template_dirs
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
-from django_scopes import scope
 
-from accounts.tests.factories import ApiTokenFactory, MembershipFactory
-from billing.services import bill_generate, bill_issue, payment_link_create
-from billing.tests.factories import account_for, activity_for
-from calendar_events.tests.factories import event_for
-from contacts.tests.factories import ContactFactory, ContactRelationshipFactory
-from integrations.services import webhook_endpoint_create
-from matters.tests.factories import (
-    DocumentFactory,
-    FolderFactory,
-    MatterFactory,
-    MatterRelatedContactFactory,
-)
-from tests.route_params import ROUTE_PARAM_OBJECTS
-from texting.tests.factories import ConversationFactory, MessageFactory, stored_attachment
+from tests.route_params import route_objects, route_url
 
 UNSAFE_METHODS = ("post", "put", "patch", "delete")
 
@@ -201,90 +187,11 @@ ROUTES = sorted(
 @pytest.fixture
 def objects(firm, admin, settings, tmp_path) -> dict[str, Any]:
     """One of each thing a URL can name, all of `firm`."""
-    settings.MEDIA_ROOT = tmp_path
-    contact = ContactFactory(firm=firm)
-    relationship = ContactRelationshipFactory(contact=contact)
-    matter = MatterFactory(client=contact)
-    related = MatterRelatedContactFactory(matter=matter)
-    folder = FolderFactory(matter=matter)
-    document = DocumentFactory(matter=matter, folder=folder)
-    token = ApiTokenFactory(user=MembershipFactory(firm=firm).user)
-    conversation = ConversationFactory(contact=contact)
-    message = MessageFactory(conversation=conversation, status="failed")
-    media = stored_attachment(message, "note.txt", "text/plain", b"hello")
-    event = event_for(firm, contacts=[contact], notify=False, matter=matter)
-    activity_for(firm, user=admin, matter=matter)
-    bank_account = account_for(firm)
-    with scope(firm=firm.id):
-        bill = bill_generate(firm=firm, actor=None, matter=matter)
-    activity_for(firm, user=admin, matter=matter)
-    with scope(firm=firm.id):
-        issued = bill_issue(
-            firm=firm, actor=admin, bill=bill_generate(firm=firm, actor=None, matter=matter)
-        )
-        payment_link, raw_token = payment_link_create(
-            firm=firm, actor=None, account=bank_account, bill=issued
-        )
-    activity = activity_for(firm, user=admin, matter=matter)
-    settings.WEBHOOKS_ALLOW_PRIVATE_URLS = True
-    with scope(firm=firm.id):
-        endpoint, _ = webhook_endpoint_create(
-            firm=firm, actor=None, url="http://127.0.0.1:9/hooks", events=["text_message.received"]
-        )
-    return {
-        "webhook_endpoint": endpoint,
-        "activity": activity,
-        "bill": bill,
-        "bank_account": bank_account,
-        "payment_link": payment_link,
-        "pay_token": raw_token,
-        "event": event,
-        "media": media,
-        "conversation": conversation,
-        "message": message,
-        "contact": contact,
-        "related_contact": relationship.related_contact,
-        "matter": matter,
-        "matter_related": related,
-        "folder": folder,
-        "document": document,
-        "token": token,
-    }
-
-
-PARAMS = ROUTE_PARAM_OBJECTS
-API_IDS = {
-    "api/v1/contacts/": "contact",
-    "api/v1/matters/": "matter",
-    "api/v1/text_message_conversations/": "conversation",
-    "api/v1/text_messages/": "message",
-    "api/v1/calendar_entries/": "event",
-    "api/v1/activities/": "activity",
-    "api/v1/bills/": "bill",
-    "api/v1/bank_accounts/": "bank_account",
-    "api/v1/payment_links/": "payment_link",
-}
-
-
-def _param(route: Route, name: str, objects: dict[str, Any]) -> str:
-    if name == "position":
-        return "0"
-    if name == "token":
-        return str(objects["pay_token"])
-    if name == "id":
-        key = API_IDS[route.template.split("<")[0]]  # a new API resource: map it above
-    elif name == "related_id":
-        key = "matter_related" if route.template.startswith("matters/") else "related_contact"
-    else:
-        key = PARAMS[name]  # a new URL parameter: map it in tests/route_params.py
-    return str(objects[key].uuid)
+    return route_objects(firm=firm, timekeeper=admin, settings=settings, tmp_path=tmp_path)
 
 
 def _url(route: Route, objects: dict[str, Any]) -> str:
-    url = "/" + route.template
-    for converter, name in re.findall(r"<(\w+):(\w+)>", route.template):
-        url = url.replace(f"<{converter}:{name}>", _param(route, name, objects))
-    return url
+    return route_url(route.template, objects)
 
 
 def _send(client: Client, method: str, route: Route, url: str) -> Any:

@@ -17,6 +17,7 @@ so the cost follows the texts in the window, not the firm's whole history.
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db.models import Count, DurationField, ExpressionWrapper, F, QuerySet
@@ -197,23 +198,31 @@ def _delivered_with_times(window: QuerySet[Message]) -> QuerySet[Message]:
 _DURATION = ExpressionWrapper(F("delivered_at") - F("sent_at"), output_field=DurationField())
 
 
+def _middle_rows(window: QuerySet[Message], partition_by: TruncDate | None = None) -> QuerySet[Any]:
+    """The delivered texts ranked by duration (per partition), keeping only the middle one
+    (odd count) or two (even count) of each ranking, annotated with `duration` and `total`."""
+    partition = [partition_by] if partition_by is not None else None
+    return (
+        _delivered_with_times(window)
+        .annotate(
+            duration=_DURATION,
+            position=Window(
+                RowNumber(), partition_by=partition, order_by=[_DURATION.asc(), F("id").asc()]
+            ),
+            total=Window(Count("id"), partition_by=partition),
+        )
+        .filter(position__gte=(F("total") + 1) / 2, position__lte=(F("total") + 2) / 2)
+        .order_by()
+    )
+
+
 def _median_delivery(window: QuerySet[Message]) -> tuple[timedelta | None, int]:
     """The median of delivered_at - sent_at, and how many texts it is taken over.
 
     The rows are ranked by duration in the database; only the middle one (odd count) or
     two (even count) come back, and the median of two is their mean.
     """
-    middle = list(
-        _delivered_with_times(window)
-        .annotate(
-            duration=_DURATION,
-            position=Window(RowNumber(), order_by=[_DURATION.asc(), F("id").asc()]),
-            total=Window(Count("id")),
-        )
-        .filter(position__gte=(F("total") + 1) / 2, position__lte=(F("total") + 2) / 2)
-        .values_list("duration", "total")
-        .order_by()
-    )
+    middle = list(_middle_rows(window).values_list("duration", "total"))
     if not middle:
         return None, 0
     durations = [duration for duration, _ in middle]
@@ -226,20 +235,7 @@ def _daily_median_delivery(
     """Each local day's median delivery time: the middle row(s) of each day's ranking, so
     at most two rows per day come back."""
     middles: dict[date, list[timedelta]] = defaultdict(list)
-    rows = (
-        _delivered_with_times(window)
-        .annotate(
-            day=local_day,
-            duration=_DURATION,
-            position=Window(
-                RowNumber(), partition_by=[local_day], order_by=[_DURATION.asc(), F("id").asc()]
-            ),
-            total=Window(Count("id"), partition_by=[local_day]),
-        )
-        .filter(position__gte=(F("total") + 1) / 2, position__lte=(F("total") + 2) / 2)
-        .values_list("day", "duration")
-        .order_by()
-    )
+    rows = _middle_rows(window.annotate(day=local_day), local_day).values_list("day", "duration")
     for day, duration in rows:
         middles[day].append(duration)
     return {day: sum(pair, timedelta()) / len(pair) for day, pair in middles.items()}

@@ -5,14 +5,12 @@ phone, signed out, pays with the sandbox's test card and gets a receipt; the bil
 paid. Screenshots go to var/screenshots/billing-*.png.
 """
 
-import os
 import re
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 from django_scopes import scopes_disabled
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from accounts.models import Firm, User
 from billing.gateway import SUCCESS_CARD
@@ -20,24 +18,14 @@ from billing.models import Activity, Bill, LedgerEntry
 from billing.tests.factories import account_for, issued_bill_for
 from contacts.tests.factories import ContactFactory
 from matters.tests.factories import MatterFactory
+from tests.browser.conftest import PHONE, fits, shot
 from texting.models import Message
 from texting.tests.factories import ConversationFactory, MessageFactory, texting_contact
 
 CLIENT = "+12025550143"  # the sandbox delivers texts to it
-SCREENSHOTS = Path(os.environ.get("SCREENSHOT_DIR", "var/screenshots"))
 # Callbacks reach the live server over HTTP, the thread polls every few seconds, and CI
 # shares two cores.
 LIVE = 30_000
-PHONE = {"width": 390, "height": 844}
-
-
-def shot(page: Page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
-
-
-def fits(page: Page) -> bool:
-    return bool(page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"))
 
 
 def test_a_member_texts_a_bills_payment_link_and_the_client_pays_it_on_a_phone(

@@ -9,11 +9,9 @@ in a zone where it is working hours now, and the client texts from a number with
 of its own (a 5XX personal number), so the firm's zone is the client's.
 """
 
-import os
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, time, timedelta
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -25,13 +23,12 @@ from playwright.sync_api import Page, expect
 from accounts.models import Firm, User
 from calendar_events.models import CalendarEvent, EventAttendee
 from calendar_events.tests.factories import event_for
-from tests.browser.conftest import settled
+from tests.browser.conftest import settled, shot
 from texting.models import Message
 from texting.notification_texts import format_when
 from texting.tests.factories import texting_contact
 
 CLIENT = "+15005550143"  # the sandbox delivers texts to it; no area-code zone: the firm's
-SCREENSHOTS = Path(os.environ.get("SCREENSHOT_DIR", "var/screenshots"))
 # Callbacks reach the live server over HTTP, the thread polls every few seconds, and CI
 # shares two cores.
 LIVE = 30_000
@@ -60,11 +57,6 @@ ZONES = (
 def working_hours_zone() -> str:
     now = datetime.now(UTC)
     return next(z for z in ZONES if 9 <= now.astimezone(ZoneInfo(z)).hour < 17)
-
-
-def shot(page: Page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
 
 @pytest.fixture

@@ -4,22 +4,20 @@ pages work on a phone. The provider sandbox answers and calls the live server ba
 HTTP; with REDIS_URL a real Celery worker does the sending and the processing.
 """
 
-import os
 import re
-from pathlib import Path
 from typing import Any
 
 from django_scopes import scopes_disabled
 from playwright.sync_api import Page, expect
 
 from accounts.models import Firm, User
+from tests.browser.conftest import shot
 from texting.models import Message
 from texting.provider.failure_reasons import FailureReason
 from texting.tests.factories import ConversationFactory, MessageFactory, texting_contact
 from texting.tests.inbound import texted_contact
 
 CLIENT = "+12025550143"  # the sandbox delivers texts to it
-SCREENSHOTS = Path(os.environ.get("SCREENSHOT_DIR", "var/screenshots"))
 # The pages poll every 3 s (a thread) to 10 s (the navigation badge); the worker may be
 # another process. Generous, since CI shares two cores.
 LIVE = 30_000
@@ -28,11 +26,6 @@ PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
     "1f15c4890000000d49444154789c6360f8cf000002020101e221bc330000000049454e44ae426082"
 )
-
-
-def shot(page: Page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
 
 def test_a_staff_member_texts_a_client_and_sees_it_delivered_without_reload(

@@ -4,33 +4,21 @@ the figures beside them, on a desktop and on a 390 px phone. Screenshots go to
 var/screenshots/delivery-dashboard*.png.
 """
 
-import os
 from datetime import datetime, time, timedelta
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 from django_scopes import scopes_disabled
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from accounts.models import Firm, User
+from tests.browser.conftest import PHONE, fits, shot
 from texting.models import Conversation, Message
 from texting.provider.failure_reasons import FailureReason
 from texting.tests.factories import ConversationFactory, MessageFactory, texting_contact
 
-SCREENSHOTS = Path(os.environ.get("SCREENSHOT_DIR", "var/screenshots"))
-PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
-
-
-def shot(page: Page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
-
-
-def fits(page: Page) -> bool:
-    return bool(page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"))
 
 
 def _text(conversation: Conversation, at: datetime, **fields: Any) -> None:

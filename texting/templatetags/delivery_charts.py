@@ -115,9 +115,38 @@ def _x_labels(summary: DeliverySummary) -> tuple[str, ...]:
     return (day_text(days[0].day), day_text(days[len(days) // 2].day), day_text(days[-1].day))
 
 
-def _column(index: int, count: int, day: DayDelivery, title: str, rects: list[Rect]) -> DayColumn:
-    slot = 100 / count
+def _slot(summary: DeliverySummary) -> float:
+    """Each day's share of the plot's width, in percent."""
+    return 100 / len(summary.per_day)
+
+
+def _column(index: int, slot: float, day: DayDelivery, title: str, rects: list[Rect]) -> DayColumn:
     return DayColumn(day.day, title, _pct(index * slot), _pct(slot), tuple(rects))
+
+
+def _bar(index: int, slot: float, css: str, height: float) -> list[Rect]:
+    """A day's single bar, centred in its slot; at least a sliver high, so a 0% rate or an
+    instant delivery still shows, unlike a day with nothing to show."""
+    height = max(height, 0.6)
+    left = index * slot + slot * 0.18
+    return [Rect(css, _pct(left), _pct(100 - height), _pct(slot * 0.64), _pct(height))]
+
+
+def _chart(
+    summary: DeliverySummary,
+    chart_id: str,
+    chart_title: str,
+    columns: list[DayColumn],
+    ticks: tuple[Tick, ...],
+) -> dict[str, Any]:
+    """The context of texting/delivery/_columns.html."""
+    return {
+        "chart_id": chart_id,
+        "chart_title": chart_title,
+        "columns": columns,
+        "ticks": ticks,
+        "x_labels": _x_labels(summary),
+    }
 
 
 def _stack(
@@ -141,7 +170,7 @@ def _plural(count: int, word: str) -> str:
 def texts_chart(summary: DeliverySummary) -> dict[str, Any]:
     """Per day: a stacked outbound bar (delivered, failed, pending) and a received bar."""
     top = _nice_top(max(max(d.sent, d.received) for d in summary.per_day))
-    count, slot = len(summary.per_day), 100 / len(summary.per_day)
+    slot = _slot(summary)
     columns = []
     for i, day in enumerate(summary.per_day):
         left = i * slot
@@ -157,53 +186,41 @@ def texts_chart(summary: DeliverySummary) -> dict[str, Any]:
             f"{day_text(day.day)}: {day.sent} sent ({day.delivered} delivered, {day.failed} "
             f"failed, {day.pending} pending), {day.received} received"
         )
-        columns.append(_column(i, count, day, title, rects))
-    return {
-        "chart_id": "texts-chart",
-        "chart_title": (
-            f"Texts per day over the last {summary.days} days: {summary.sent} sent "
-            f"({summary.delivered} delivered, {summary.failed} failed, {summary.pending} "
-            f"pending) and {summary.received} received."
-        ),
-        "columns": columns,
-        "ticks": _ticks(top, _count_label),
-        "x_labels": _x_labels(summary),
-    }
+        columns.append(_column(i, slot, day, title, rects))
+    title = (
+        f"Texts per day over the last {summary.days} days: {summary.sent} sent "
+        f"({summary.delivered} delivered, {summary.failed} failed, {summary.pending} "
+        f"pending) and {summary.received} received."
+    )
+    return _chart(summary, "texts-chart", title, columns, _ticks(top, _count_label))
 
 
 @register.inclusion_tag("texting/delivery/_columns.html")
 def rate_chart(summary: DeliverySummary) -> dict[str, Any]:
     """Per day: a bar as high as the day's delivery rate; a day without outcomes has none.
     A dashed line marks the window's rate."""
-    count, slot = len(summary.per_day), 100 / len(summary.per_day)
+    slot = _slot(summary)
     columns = []
     for i, day in enumerate(summary.per_day):
         rate = day.delivery_rate
-        rects = []
+        rects: list[Rect] = []
         if rate is not None:
-            css = "bar--rate" if rate >= 0.9 else "bar--rate-low"
-            height = max(rate * 100, 0.6)  # 0% still shows as a sliver, unlike "no outcome"
-            left = i * slot + slot * 0.18
-            rects.append(Rect(css, _pct(left), _pct(100 - height), _pct(slot * 0.64), _pct(height)))
+            rects = _bar(i, slot, "bar--rate" if rate >= 0.9 else "bar--rate-low", rate * 100)
             title = (
                 f"{day_text(day.day)}: {percent(rate)} delivered "
                 f"({day.delivered} of {day.delivered + day.failed})"
             )
         else:
             title = f"{day_text(day.day)}: no text delivered or failed"
-        columns.append(_column(i, count, day, title, rects))
+        columns.append(_column(i, slot, day, title, rects))
     overall = summary.delivery_rate
-    return {
-        "chart_id": "rate-chart",
-        "chart_title": (
-            f"Delivery rate per day over the last {summary.days} days; the dashed line is "
-            f"the rate over all of them, {percent(overall)}."
-        ),
-        "columns": columns,
-        "ticks": _ticks(100, lambda v: f"{v:g}%"),
-        "x_labels": _x_labels(summary),
-        "overall_y": None if overall is None else _pct(100 - overall * 100),
-    }
+    title = (
+        f"Delivery rate per day over the last {summary.days} days; the dashed line is "
+        f"the rate over all of them, {percent(overall)}."
+    )
+    context = _chart(summary, "rate-chart", title, columns, _ticks(100, lambda v: f"{v:g}%"))
+    context["overall_y"] = None if overall is None else _pct(100 - overall * 100)
+    return context
 
 
 @register.inclusion_tag("texting/delivery/_columns.html")
@@ -211,30 +228,22 @@ def median_chart(summary: DeliverySummary) -> dict[str, Any]:
     """Per day: a bar as long as the day's median time to delivery."""
     seconds = [d.median_delivery.total_seconds() for d in summary.per_day if d.median_delivery]
     top = _nice_top(max(max(seconds, default=0), 0))
-    count, slot = len(summary.per_day), 100 / len(summary.per_day)
+    slot = _slot(summary)
     columns = []
     for i, day in enumerate(summary.per_day):
-        rects = []
+        rects: list[Rect] = []
         if day.median_delivery is not None:
-            height = max(day.median_delivery.total_seconds() / top * 100, 0.6)
-            left = i * slot + slot * 0.18
-            rects.append(
-                Rect("bar--median", _pct(left), _pct(100 - height), _pct(slot * 0.64), _pct(height))
-            )
+            rects = _bar(i, slot, "bar--median", day.median_delivery.total_seconds() / top * 100)
             title = f"{day_text(day.day)}: median {duration_text(day.median_delivery)}"
         else:
             title = f"{day_text(day.day)}: no delivery timed"
-        columns.append(_column(i, count, day, title, rects))
-    return {
-        "chart_id": "median-chart",
-        "chart_title": (
-            f"Median time to delivery per day over the last {summary.days} days; over all "
-            f"of them, {duration_text(summary.median_delivery)}."
-        ),
-        "columns": columns,
-        "ticks": _ticks(top, lambda v: duration_text(timedelta(seconds=v)) if v else "0"),
-        "x_labels": _x_labels(summary),
-    }
+        columns.append(_column(i, slot, day, title, rects))
+    title = (
+        f"Median time to delivery per day over the last {summary.days} days; over all "
+        f"of them, {duration_text(summary.median_delivery)}."
+    )
+    ticks = _ticks(top, lambda v: duration_text(timedelta(seconds=v)) if v else "0")
+    return _chart(summary, "median-chart", title, columns, ticks)
 
 
 @dataclass(frozen=True)

@@ -181,6 +181,17 @@ def media_path(sandbox: Any) -> str:
     return f"/api/v2/users/{sandbox.account_id}/media/"
 
 
+@pytest.fixture
+def genuine(texting_firm: Firm, sandbox: Any, settings: Any, tmp_path: Any) -> str:
+    """The media URL of a JPEG the provider really holds, texted by the firm's contact."""
+    settings.MEDIA_ROOT = tmp_path
+    texted_contact(texting_firm)
+    injected = sandbox.control.inject_text(
+        CLIENT_NUMBER, FIRM_NUMBER, "", media=[("lease.jpg", "image/jpeg", JPEG)]
+    )
+    return next(url for url in injected["media_urls"] if url.endswith(".jpg"))
+
+
 def _media_requests(sandbox: Any, before: int) -> list[str]:
     return [
         r.get("path", "")
@@ -196,15 +207,8 @@ def test_forged_media_urls_are_refused_and_nothing_else_is_ever_requested(
     recorder: Recorder,
     outside: list[str],
     media_path: str,
-    settings: Any,
-    tmp_path: Any,
+    genuine: str,
 ) -> None:
-    settings.MEDIA_ROOT = tmp_path
-    texted_contact(texting_firm)
-    injected = sandbox.control.inject_text(
-        CLIENT_NUMBER, FIRM_NUMBER, "", media=[("lease.jpg", "image/jpeg", JPEG)]
-    )
-    genuine = next(url for url in injected["media_urls"] if url.endswith(".jpg"))
     provider = genuine.split(media_path)[0]  # http://127.0.0.1:<sandbox port>
     provider_hostport = provider.removeprefix("http://")
     elsewhere = recorder.origin
@@ -273,14 +277,8 @@ def test_the_host_is_compared_without_case_and_a_trailing_dot_is_another_host(
     outside: list[str],
     media_path: str,
     settings: Any,
-    tmp_path: Any,
+    genuine: str,
 ) -> None:
-    settings.MEDIA_ROOT = tmp_path
-    texted_contact(texting_firm)
-    injected = sandbox.control.inject_text(
-        CLIENT_NUMBER, FIRM_NUMBER, "", media=[("lease.jpg", "image/jpeg", JPEG)]
-    )
-    genuine = next(url for url in injected["media_urls"] if url.endswith(".jpg"))
     port = genuine.split("127.0.0.1:")[1].split("/")[0]
     media_id = genuine.split(media_path)[1]
     settings.PROVIDER_MESSAGING_URL = f"http://localhost:{port}/api/v2"
